@@ -1,5 +1,5 @@
 /**
- * Starts the provider sandbox and prints its URL and secrets as JSON.
+ * Starts the provider sandbox and prints its URL and secrets as one JSON line (logs are JSON lines too).
  *
  *   tsx src/cli.ts --port 4010 [--host 0.0.0.0]
  *
@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     },
     logger: consoleLogger,
   });
-  console.log(JSON.stringify({ url: sandbox.url, secrets: sandbox.secrets }, null, 2));
+  // One JSON line, like the log lines around it: `grep '"secrets"'` or a JSON-lines reader finds it.
+  console.log(JSON.stringify({ url: sandbox.url, secrets: sandbox.secrets }));
 
   const stop = (signal: string): void => {
     consoleLogger.info('provider sandbox stopping', { signal });

@@ -190,12 +190,13 @@ export class WebhookDispatcher {
         await res.arrayBuffer().catch(() => undefined);
         attempt = { at: started, outcome: res.ok ? 'delivered' : 'http_error', status: res.status, durationMs: Date.now() - started };
       } catch (err) {
-        const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+        // Duck-typed: abort reasons are DOMExceptions, which need not be `instanceof Error` across realms.
+        const e = err as { name?: string; message?: string; cause?: { message?: string } };
         attempt = {
           at: started,
-          outcome: timedOut ? 'timeout' : 'network_error',
+          outcome: e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timeout' : 'network_error',
           durationMs: Date.now() - started,
-          error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+          error: e.cause?.message ?? e.message ?? String(err),
         };
       }
     }
