@@ -67,9 +67,20 @@ export interface TwilioClientOptions {
   autoRetry?: boolean;
 }
 
-export function twilioClient({ accountSid, authToken, baseUrl, timeoutMs, autoRetry }: TwilioClientOptions): twilio.Twilio {
-  const clientOpts = { ...(timeoutMs !== undefined && { timeout: timeoutMs }), ...(autoRetry !== undefined && { autoRetry }) };
-  const httpClient = baseUrl ? new RedirectingRequestClient(new URL(baseUrl).origin, clientOpts) : new twilio.RequestClient(clientOpts);
+export function twilioClient({
+  accountSid,
+  authToken,
+  baseUrl,
+  timeoutMs,
+  autoRetry,
+}: TwilioClientOptions): twilio.Twilio {
+  const clientOpts = {
+    ...(timeoutMs !== undefined && { timeout: timeoutMs }),
+    ...(autoRetry !== undefined && { autoRetry }),
+  };
+  const httpClient = baseUrl
+    ? new RedirectingRequestClient(new URL(baseUrl).origin, clientOpts)
+    : new twilio.RequestClient(clientOpts);
   return twilio(accountSid, authToken, { httpClient });
 }
 
@@ -127,7 +138,8 @@ export function fcmMessaging({ projectId, baseUrl, credential, appName }: FcmMes
   const port = Number(target.port || (secure ? 443 : 80));
   const host = target.hostname;
   const agent = new https.Agent({ keepAlive: true });
-  agent.createConnection = () => (secure ? tls.connect({ host, port, servername: host }) : net.connect({ host, port }));
+  agent.createConnection = () =>
+    secure ? tls.connect({ host, port, servername: host }) : net.connect({ host, port });
   const sandboxCredential: Credential = {
     getAccessToken: () => Promise.resolve({ access_token: 'sandbox-access-token', expires_in: 3600 }),
   };

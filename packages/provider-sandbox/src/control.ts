@@ -12,7 +12,9 @@ import { PROVIDERS, WEBHOOK_PROVIDERS } from './types';
 const disputeInput = z.strictObject({ payment_intent: z.string().min(1), reason: z.string().optional() });
 const reversalInput = z.strictObject({ payment_intent: z.string().min(1) });
 const closeInput = z.strictObject({ status: z.enum(['won', 'lost']) });
-const targetsInput = z.strictObject(Object.fromEntries(WEBHOOK_PROVIDERS.map((p) => [p, z.url().optional()])));
+const targetsInput = z.strictObject(
+  Object.fromEntries(WEBHOOK_PROVIDERS.map((p) => [p, z.url().optional()])),
+);
 
 /** Maps and other live structures as plain JSON. */
 export function snapshot(sandbox: Sandbox): unknown {
@@ -68,7 +70,8 @@ export function createControlRouter(sandbox: Sandbox): Router {
   );
   router.delete('/faults', (req, res) => {
     const provider = typeof req.query.provider === 'string' ? req.query.provider : undefined;
-    if (provider !== undefined && !PROVIDERS.includes(provider as never)) return bad(res, 400, `unknown provider ${provider}`);
+    if (provider !== undefined && !PROVIDERS.includes(provider as never))
+      return bad(res, 400, `unknown provider ${provider}`);
     sandbox.clearFaults(provider as (typeof PROVIDERS)[number] | undefined);
     res.json({ ok: true });
   });
@@ -86,7 +89,9 @@ export function createControlRouter(sandbox: Sandbox): Router {
   router.post('/stripe/disputes/:id/close', (req, res) =>
     run(res, () => sandbox.closeDispute(String(req.params.id), closeInput.parse(req.body).status)),
   );
-  router.post('/stripe/reversals', (req, res) => run(res, () => sandbox.bankReversal(reversalInput.parse(req.body).payment_intent), 201));
+  router.post('/stripe/reversals', (req, res) =>
+    run(res, () => sandbox.bankReversal(reversalInput.parse(req.body).payment_intent), 201),
+  );
 
   router.post('/webhooks/flush', async (_req, res) => {
     res.json(await sandbox.flushWebhooks());

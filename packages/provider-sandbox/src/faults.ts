@@ -46,7 +46,8 @@ export interface ApiFaultRule extends ApiFaultInput {
   matched: number;
 }
 
-export type FaultAction = { kind: 'none' } | { kind: 'error'; status: number } | { kind: 'rate429' } | { kind: 'timeout' };
+export type FaultAction =
+  { kind: 'none' } | { kind: 'error'; status: number } | { kind: 'rate429' } | { kind: 'timeout' };
 
 export interface FaultDecision {
   latencyMs: number;
@@ -92,7 +93,11 @@ export class FaultRegistry {
   }
 
   private roll(rule: ApiFaultRule): FaultAction {
-    const impliedError = rule.status !== undefined && rule.errorRate === undefined && rule.rate429 === undefined && rule.timeoutRate === undefined;
+    const impliedError =
+      rule.status !== undefined &&
+      rule.errorRate === undefined &&
+      rule.rate429 === undefined &&
+      rule.timeoutRate === undefined;
     if (rule.timeoutRate !== undefined && this.random() < rule.timeoutRate) return { kind: 'timeout' };
     const errorRate = impliedError ? 1 : (rule.errorRate ?? 0);
     if (errorRate > 0 && this.random() < errorRate) {
@@ -110,5 +115,7 @@ export class FaultRegistry {
 function matches(rule: ApiFaultRule, method: string, path: string): boolean {
   if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) return false;
   if (!rule.endpoint) return true;
-  return rule.endpoint.startsWith('^') ? new RegExp(rule.endpoint).test(path) : path.startsWith(rule.endpoint);
+  return rule.endpoint.startsWith('^')
+    ? new RegExp(rule.endpoint).test(path)
+    : path.startsWith(rule.endpoint);
 }

@@ -53,7 +53,13 @@ export function createFcm(ctx: SandboxContext): FcmModule {
     serverError: (res, status) =>
       status === 503
         ? sendError(res, 503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE')
-        : sendError(res, status, status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION', 'Internal error encountered.', status >= 500 ? 'INTERNAL' : undefined),
+        : sendError(
+            res,
+            status,
+            status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION',
+            'Internal error encountered.',
+            status >= 500 ? 'INTERNAL' : undefined,
+          ),
     rateLimited: (res, d) => {
       const retryAfter = d ? Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000)) : 60;
       res.setHeader('Retry-After', String(retryAfter));
@@ -69,12 +75,25 @@ export function createFcm(ctx: SandboxContext): FcmModule {
 
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: '10mb' }));
-  router.use(gate(providerGate, { stats: ctx.stats, faults: ctx.faults, logger: settings.logger, limiter: ctx.limiter }));
+  router.use(
+    gate(providerGate, {
+      stats: ctx.stats,
+      faults: ctx.faults,
+      logger: settings.logger,
+      limiter: ctx.limiter,
+    }),
+  );
   router.use((req, res, next) => {
     // Google OAuth tokens cannot be checked offline; the sandbox only insists that one is sent.
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
       settings.logger.warn('fcm request without a bearer token', { path: req.path });
-      return sendError(res, 401, 'UNAUTHENTICATED', 'Request is missing required authentication credential.', 'THIRD_PARTY_AUTH_ERROR');
+      return sendError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        'Request is missing required authentication credential.',
+        'THIRD_PARTY_AUTH_ERROR',
+      );
     }
     next();
   });
@@ -82,7 +101,12 @@ export function createFcm(ctx: SandboxContext): FcmModule {
   router.post(SEND_PATH, (req, res) => {
     const project = SEND_PATH.exec(req.path)![1]!;
     if (project !== settings.secrets.fcmProjectId) {
-      return sendError(res, 403, 'PERMISSION_DENIED', `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${project}' (or it may not exist).`);
+      return sendError(
+        res,
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${project}' (or it may not exist).`,
+      );
     }
     let body: { message?: Record<string, unknown>; validate_only?: boolean };
     try {
@@ -91,18 +115,40 @@ export function createFcm(ctx: SandboxContext): FcmModule {
       return sendError(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
     }
     const message = body.message;
-    if (!message || typeof message !== 'object') return sendError(res, 400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', 'INVALID_ARGUMENT');
+    if (!message || typeof message !== 'object')
+      return sendError(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        'Request contains an invalid argument.',
+        'INVALID_ARGUMENT',
+      );
     const targets = ['token', 'topic', 'condition'].filter((k) => typeof message[k] === 'string');
     if (targets.length !== 1) {
-      return sendError(res, 400, 'INVALID_ARGUMENT', 'Exactly one of token, topic or condition must be specified.', 'INVALID_ARGUMENT');
+      return sendError(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        'Exactly one of token, topic or condition must be specified.',
+        'INVALID_ARGUMENT',
+      );
     }
     const token = typeof message.token === 'string' ? message.token : undefined;
-    if (token?.startsWith('unregistered-')) return sendError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
+    if (token?.startsWith('unregistered-'))
+      return sendError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
     if (token?.startsWith('invalid-')) {
-      return sendError(res, 400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT');
+      return sendError(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        'The registration token is not a valid FCM registration token',
+        'INVALID_ARGUMENT',
+      );
     }
-    if (token?.startsWith('sender-mismatch-')) return sendError(res, 403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH');
-    if (token?.startsWith('unavailable-')) return sendError(res, 503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE');
+    if (token?.startsWith('sender-mismatch-'))
+      return sendError(res, 403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH');
+    if (token?.startsWith('unavailable-'))
+      return sendError(res, 503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE');
 
     if (body.validate_only) return res.json({ name: `projects/${project}/messages/fake_message_id` });
     const name = `projects/${project}/messages/0:${Date.now()}${hex(3)}%${hex(8)}`;
@@ -110,12 +156,25 @@ export function createFcm(ctx: SandboxContext): FcmModule {
     res.json({ name });
   });
 
-  router.use((req, res) => sendError(res, 404, 'NOT_FOUND', `The requested URL /v1/projects${req.path} was not found on this server.`));
+  router.use((req, res) =>
+    sendError(
+      res,
+      404,
+      'NOT_FOUND',
+      `The requested URL /v1/projects${req.path} was not found on this server.`,
+    ),
+  );
 
   return { router, state, reset: () => state.messages.clear() };
 }
 
-function sendError(res: Response, code: number, status: string, message: string, fcmErrorCode?: string): void {
+function sendError(
+  res: Response,
+  code: number,
+  status: string,
+  message: string,
+  fcmErrorCode?: string,
+): void {
   res.status(code).json({
     error: {
       code,

@@ -44,7 +44,12 @@ export function gate(g: ProviderGate, deps: GateDeps): RequestHandler {
     const action = decision.action;
     if (action.kind !== 'none') {
       stats.faultsInjected++;
-      deps.logger.info('fault injected', { provider: g.provider, path, fault: action.kind, rules: decision.ruleIds });
+      deps.logger.info('fault injected', {
+        provider: g.provider,
+        path,
+        fault: action.kind,
+        rules: decision.ruleIds,
+      });
       if (action.kind === 'timeout') return; // never answered: the client's own timeout fires
       if (action.kind === 'rate429') return g.rateLimited(res, undefined);
       return g.serverError(res, action.status);

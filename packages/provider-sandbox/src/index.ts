@@ -22,11 +22,25 @@ export {
   type SendgridMailOptions,
   type FcmMessagingOptions,
 } from './clients';
-export { signStripe, signTwilio, signSendgrid, generateSendgridKeyPair, type SendgridKeyPair } from './signing';
+export {
+  signStripe,
+  signTwilio,
+  signSendgrid,
+  generateSendgridKeyPair,
+  type SendgridKeyPair,
+} from './signing';
 export type { ApiFaultInput, ApiFaultRule, WebhookFaults } from './faults';
 export type { ProviderStats, SandboxStats, WindowCount } from './stats';
 export type { DeliveryAttempt, DeliveryRecord, FlushSummary } from './webhooks';
-export type { BalanceTransaction, Charge, Dispute, PaymentIntent, Refund, StripeEvent, StripeState } from './stripe';
+export type {
+  BalanceTransaction,
+  Charge,
+  Dispute,
+  PaymentIntent,
+  Refund,
+  StripeEvent,
+  StripeState,
+} from './stripe';
 export type { TwilioMessageRecord, TwilioMessageResource, TwilioState } from './twilio';
 export type { SendgridEvent, SendgridMessage, SendgridState } from './sendgrid';
 export type { FcmMessageRecord, FcmState } from './fcm';

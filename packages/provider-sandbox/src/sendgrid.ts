@@ -122,12 +122,21 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
 
   const providerGate: ProviderGate = {
     provider: 'sendgrid',
-    rateKey: (req) => (req.method === 'POST' && req.path === '/mail/send' ? { key: 'account', units: 1, limit: settings.limits.sendgrid } : undefined),
-    serverError: (res, status) => sendErrors(res, status, [{ message: status >= 500 ? 'Internal server error' : 'Request failed', field: null, help: null }]),
+    rateKey: (req) =>
+      req.method === 'POST' && req.path === '/mail/send'
+        ? { key: 'account', units: 1, limit: settings.limits.sendgrid }
+        : undefined,
+    serverError: (res, status) =>
+      sendErrors(res, status, [
+        { message: status >= 500 ? 'Internal server error' : 'Request failed', field: null, help: null },
+      ]),
     rateLimited: (res, d) => {
       const { limit, windowMs } = settings.limits.sendgrid;
       const now = Date.now();
-      rateHeaders(res, d ?? { allowed: false, limit, remaining: 0, resetAt: now - (now % windowMs) + windowMs });
+      rateHeaders(
+        res,
+        d ?? { allowed: false, limit, remaining: 0, resetAt: now - (now % windowMs) + windowMs },
+      );
       sendErrors(res, 429, [{ field: null, message: 'too many requests', help: null }]);
     },
     onAllowed: rateHeaders,
@@ -135,11 +144,24 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
 
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: '30mb' }));
-  router.use(gate(providerGate, { stats: ctx.stats, faults: ctx.faults, logger: settings.logger, limiter: ctx.limiter }));
+  router.use(
+    gate(providerGate, {
+      stats: ctx.stats,
+      faults: ctx.faults,
+      logger: settings.logger,
+      limiter: ctx.limiter,
+    }),
+  );
   router.use((req, res, next) => {
     if (req.headers.authorization !== `Bearer ${settings.secrets.sendgridApiKey}`) {
       settings.logger.warn('sendgrid request with an invalid API key', { path: req.path });
-      return sendErrors(res, 401, [{ field: null, message: 'The provided authorization grant is invalid, expired, or revoked', help: null }]);
+      return sendErrors(res, 401, [
+        {
+          field: null,
+          message: 'The provided authorization grant is invalid, expired, or revoked',
+          help: null,
+        },
+      ]);
     }
     next();
   });
@@ -164,7 +186,9 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
     res.status(202).end();
   });
 
-  router.use((_req, res) => sendErrors(res, 404, [{ field: null, message: 'resource not found', help: null }]));
+  router.use((_req, res) =>
+    sendErrors(res, 404, [{ field: null, message: 'resource not found', help: null }]),
+  );
 
   function validate(body: MailSendBody): FieldError[] {
     const errors: FieldError[] = [];
@@ -178,13 +202,18 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
       return errors;
     }
     if (ps.length > MAX_PERSONALIZATIONS) {
-      errors.push({ message: `The maximum number of personalizations is ${MAX_PERSONALIZATIONS}.`, field: 'personalizations', help: `${HELP}#-Personalizations-Errors` });
+      errors.push({
+        message: `The maximum number of personalizations is ${MAX_PERSONALIZATIONS}.`,
+        field: 'personalizations',
+        help: `${HELP}#-Personalizations-Errors`,
+      });
     }
     let recipients = 0;
     ps.forEach((p, i) => {
       if (!Array.isArray(p.to) || p.to.length === 0) {
         errors.push({
-          message: 'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
+          message:
+            'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
           field: `personalizations.${i}.to`,
           help: `${HELP}#message.personalizations.to`,
         });
@@ -193,7 +222,11 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
         (p[kind] ?? []).forEach((a, j) => {
           recipients++;
           if (typeof a.email !== 'string' || !EMAIL.test(a.email)) {
-            errors.push({ message: 'Does not contain a valid address.', field: `personalizations.${i}.${kind}.${j}.email`, help: `${HELP}#message.personalizations.${kind}` });
+            errors.push({
+              message: 'Does not contain a valid address.',
+              field: `personalizations.${i}.${kind}.${j}.email`,
+              help: `${HELP}#message.personalizations.${kind}`,
+            });
           }
         });
       }
@@ -206,7 +239,11 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
       });
     }
     if (typeof body.from?.email !== 'string' || !EMAIL.test(body.from.email)) {
-      errors.push({ message: 'The from email does not contain a valid address.', field: 'from.email', help: `${HELP}#message.from` });
+      errors.push({
+        message: 'The from email does not contain a valid address.',
+        field: 'from.email',
+        help: `${HELP}#message.from`,
+      });
     }
     if (!body.template_id && !body.subject && !ps.every((p) => p.subject)) {
       errors.push({
@@ -255,7 +292,8 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
             ...fields,
           };
         };
-        const later = (fn: () => void, steps = 1): void => void ctx.scheduler.after(settings.timings.sendgridEventDelayMs * steps, fn);
+        const later = (fn: () => void, steps = 1): void =>
+          void ctx.scheduler.after(settings.timings.sendgridEventDelayMs * steps, fn);
         switch (fateOf(email)) {
           case 'drop':
             push(make('dropped', { reason: 'Bounced Address', status: '5.0.0' }));
@@ -310,7 +348,11 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
       headers: (body, now) => {
         const timestamp = String(Math.floor(now / 1000));
         return {
-          'X-Twilio-Email-Event-Webhook-Signature': signSendgrid(body, timestamp, settings.secrets.sendgridPrivateKey),
+          'X-Twilio-Email-Event-Webhook-Signature': signSendgrid(
+            body,
+            timestamp,
+            settings.secrets.sendgridPrivateKey,
+          ),
           'X-Twilio-Email-Event-Webhook-Timestamp': timestamp,
           'User-Agent': 'SendGrid Event API',
         };

@@ -1,10 +1,20 @@
-import { createHmac, generateKeyPairSync, sign as cryptoSign, createPrivateKey, createPublicKey } from 'node:crypto';
+import {
+  createHmac,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  createPrivateKey,
+  createPublicKey,
+} from 'node:crypto';
 
 /**
  * `Stripe-Signature` header value: `t=<unix seconds>,v1=<hex HMAC-SHA256 keyed by the whole whsec_ secret
  * over "<t>.<payload>">`, exactly what `stripe.webhooks.constructEvent` verifies.
  */
-export function signStripe(payload: string, secret: string, timestampSec = Math.floor(Date.now() / 1000)): string {
+export function signStripe(
+  payload: string,
+  secret: string,
+  timestampSec = Math.floor(Date.now() / 1000),
+): string {
   const v1 = createHmac('sha256', secret).update(`${timestampSec}.${payload}`, 'utf8').digest('hex');
   return `t=${timestampSec},v1=${v1}`;
 }
@@ -25,7 +35,10 @@ export function signTwilio(url: string, params: Record<string, string>, authToke
  * `timestamp + body`; what `@sendgrid/eventwebhook`'s `verifySignature` checks.
  */
 export function signSendgrid(body: string, timestamp: string, privateKeyPem: string): string {
-  return cryptoSign('sha256', Buffer.from(timestamp + body, 'utf8'), { key: privateKeyPem, dsaEncoding: 'der' }).toString('base64');
+  return cryptoSign('sha256', Buffer.from(timestamp + body, 'utf8'), {
+    key: privateKeyPem,
+    dsaEncoding: 'der',
+  }).toString('base64');
 }
 
 export interface SendgridKeyPair {
@@ -45,5 +58,7 @@ export function generateSendgridKeyPair(): SendgridKeyPair {
 
 /** Public key (base64 DER) belonging to a PEM private key, for a key pair passed in from outside. */
 export function sendgridPublicKeyOf(privateKeyPem: string): string {
-  return createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'der' }).toString('base64');
+  return createPublicKey(createPrivateKey(privateKeyPem))
+    .export({ type: 'spki', format: 'der' })
+    .toString('base64');
 }

@@ -37,7 +37,14 @@ export function emptyStats(): SandboxStats {
 }
 
 /** Records one attempt against a rate-limit window and keeps the peak up to date. */
-export function recordWindow(stats: ProviderStats, key: string, windowMs: number, units: number, accepted: boolean, now = Date.now()): void {
+export function recordWindow(
+  stats: ProviderStats,
+  key: string,
+  windowMs: number,
+  units: number,
+  accepted: boolean,
+  now = Date.now(),
+): void {
   const start = now - (now % windowMs);
   let w: WindowCount | undefined;
   for (let i = stats.windows.length - 1; i >= 0; i--) {

@@ -98,7 +98,13 @@ export interface Charge {
   balance_transaction: string | null;
   failure_code: string | null;
   failure_message: string | null;
-  outcome: { network_status: string; reason: string | null; risk_level: string; seller_message: string; type: string };
+  outcome: {
+    network_status: string;
+    reason: string | null;
+    risk_level: string;
+    seller_message: string;
+    type: string;
+  };
   description: string | null;
   metadata: Metadata;
   created: number;
@@ -132,7 +138,12 @@ export interface Dispute {
   status: DisputeStatus;
   balance_transactions: BalanceTransaction[];
   is_charge_refundable: boolean;
-  evidence_details: { due_by: number | null; has_evidence: boolean; past_due: boolean; submission_count: number };
+  evidence_details: {
+    due_by: number | null;
+    has_evidence: boolean;
+    past_due: boolean;
+    submission_count: number;
+  };
   metadata: Metadata;
   created: number;
   livemode: false;
@@ -208,10 +219,20 @@ export class StripeFailure extends Error {
 }
 
 const invalid = (message: string, param?: string, code?: string): StripeFailure =>
-  new StripeFailure(400, { type: 'invalid_request_error', message, ...(code && { code }), ...(param && { param }) });
+  new StripeFailure(400, {
+    type: 'invalid_request_error',
+    message,
+    ...(code && { code }),
+    ...(param && { param }),
+  });
 
 const missing = (kind: string, id: string, param?: string): StripeFailure =>
-  new StripeFailure(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'`, ...(param && { param }) });
+  new StripeFailure(404, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    message: `No such ${kind}: '${id}'`,
+    ...(param && { param }),
+  });
 
 type CardBehaviour =
   | { kind: 'succeed'; then?: 'dispute' | 'reversal' }
@@ -219,14 +240,23 @@ type CardBehaviour =
   | { kind: 'decline'; code: string; decline_code?: string; message: string };
 
 const CARDS: Record<string, CardBehaviour> = {
-  pm_card_chargeDeclined: { kind: 'decline', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
+  pm_card_chargeDeclined: {
+    kind: 'decline',
+    code: 'card_declined',
+    decline_code: 'generic_decline',
+    message: 'Your card was declined.',
+  },
   pm_card_chargeDeclinedInsufficientFunds: {
     kind: 'decline',
     code: 'card_declined',
     decline_code: 'insufficient_funds',
     message: 'Your card has insufficient funds.',
   },
-  pm_card_chargeDeclinedExpiredCard: { kind: 'decline', code: 'expired_card', message: 'Your card has expired.' },
+  pm_card_chargeDeclinedExpiredCard: {
+    kind: 'decline',
+    code: 'expired_card',
+    message: 'Your card has expired.',
+  },
   pm_card_authenticationRequired: { kind: 'authenticate' },
   pm_card_disputed: { kind: 'succeed', then: 'dispute' },
   pm_card_createDispute: { kind: 'succeed', then: 'dispute' },
@@ -296,14 +326,26 @@ export function createStripe(ctx: SandboxContext): StripeModule {
   // ---------- domain operations ----------
 
   function balanceTransaction(
-    fields: Pick<BalanceTransaction, 'amount' | 'currency' | 'fee' | 'type' | 'reporting_category' | 'source' | 'description'>,
+    fields: Pick<
+      BalanceTransaction,
+      'amount' | 'currency' | 'fee' | 'type' | 'reporting_category' | 'source' | 'description'
+    >,
   ): BalanceTransaction {
     const created = nowSec();
     const bt: BalanceTransaction = {
       id: stripeId('txn'),
       object: 'balance_transaction',
       ...fields,
-      fee_details: fields.fee ? [{ amount: fields.fee, currency: fields.currency, description: 'Stripe processing fees', type: 'stripe_fee' }] : [],
+      fee_details: fields.fee
+        ? [
+            {
+              amount: fields.fee,
+              currency: fields.currency,
+              description: 'Stripe processing fees',
+              type: 'stripe_fee',
+            },
+          ]
+        : [],
       net: fields.amount - fields.fee,
       status: 'pending',
       available_on: created + TWO_DAYS,
@@ -314,7 +356,11 @@ export function createStripe(ctx: SandboxContext): StripeModule {
     return bt;
   }
 
-  function createCharge(pi: PaymentIntent, paymentMethod: string, failure?: { code: string; decline_code?: string; message: string }): Charge {
+  function createCharge(
+    pi: PaymentIntent,
+    paymentMethod: string,
+    failure?: { code: string; decline_code?: string; message: string },
+  ): Charge {
     const ch: Charge = {
       id: stripeId('ch'),
       object: 'charge',
@@ -340,7 +386,13 @@ export function createStripe(ctx: SandboxContext): StripeModule {
             seller_message: 'The bank did not return any further details with this decline.',
             type: 'issuer_declined',
           }
-        : { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+        : {
+            network_status: 'approved_by_network',
+            reason: null,
+            risk_level: 'normal',
+            seller_message: 'Payment complete.',
+            type: 'authorized',
+          },
       description: pi.description,
       metadata: { ...pi.metadata },
       created: nowSec(),
@@ -389,7 +441,10 @@ export function createStripe(ctx: SandboxContext): StripeModule {
 
     if (behaviour.kind === 'authenticate' && !wasAwaitingAction) {
       pi.status = 'requires_action';
-      pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: 'https://hooks.stripe.com/3d_secure' } };
+      pi.next_action = {
+        type: 'use_stripe_sdk',
+        use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: 'https://hooks.stripe.com/3d_secure' },
+      };
       emit('payment_intent.requires_action', pi, req);
       return pi;
     }
@@ -433,7 +488,10 @@ export function createStripe(ctx: SandboxContext): StripeModule {
           if (then === 'dispute') openDispute(pi.id);
           else bankReversal(pi.id);
         } catch (err) {
-          settings.logger.warn('scheduled stripe dispute not opened', { paymentIntent: pi.id, error: (err as Error).message });
+          settings.logger.warn('scheduled stripe dispute not opened', {
+            paymentIntent: pi.id,
+            error: (err as Error).message,
+          });
         }
       });
     }
@@ -456,7 +514,12 @@ export function createStripe(ctx: SandboxContext): StripeModule {
       );
     }
     const amount = int(p, 'amount_to_capture') ?? pi.amount_capturable;
-    if (amount <= 0) throw invalid('This value must be greater than or equal to 1.', 'amount_to_capture', 'parameter_invalid_integer');
+    if (amount <= 0)
+      throw invalid(
+        'This value must be greater than or equal to 1.',
+        'amount_to_capture',
+        'parameter_invalid_integer',
+      );
     if (amount > pi.amount_capturable) {
       throw invalid(
         `The amount to capture (${amount}) is greater than the amount capturable (${pi.amount_capturable}).`,
@@ -476,7 +539,13 @@ export function createStripe(ctx: SandboxContext): StripeModule {
   }
 
   function cancel(pi: PaymentIntent, p: Params, req: ReqInfo): PaymentIntent {
-    const cancellable: PaymentIntentStatus[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
+    const cancellable: PaymentIntentStatus[] = [
+      'requires_payment_method',
+      'requires_capture',
+      'requires_confirmation',
+      'requires_action',
+      'processing',
+    ];
     if (!cancellable.includes(pi.status)) {
       throw invalid(
         `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${cancellable.join(', ')}.`,
@@ -504,7 +573,12 @@ export function createStripe(ctx: SandboxContext): StripeModule {
   function refund(p: Params, req: ReqInfo): Refund {
     const piId = str(p, 'payment_intent');
     const chId = str(p, 'charge');
-    if (!piId && !chId) throw invalid('One of `charge` or `payment_intent` is required.', 'payment_intent', 'parameter_missing');
+    if (!piId && !chId)
+      throw invalid(
+        'One of `charge` or `payment_intent` is required.',
+        'payment_intent',
+        'parameter_missing',
+      );
     let ch: Charge;
     if (chId) {
       ch = state.charges.get(chId) ?? raise(missing('charge', chId, 'charge'));
@@ -519,11 +593,18 @@ export function createStripe(ctx: SandboxContext): StripeModule {
       }
       ch = chargeOf(pi);
     }
-    if (ch.disputed) throw invalid(`Charge ${ch.id} has been charged back; cannot issue a refund.`, undefined, 'charge_disputed');
+    if (ch.disputed)
+      throw invalid(
+        `Charge ${ch.id} has been charged back; cannot issue a refund.`,
+        undefined,
+        'charge_disputed',
+      );
     const refundable = ch.amount_captured - ch.amount_refunded;
-    if (refundable <= 0) throw invalid(`Charge ${ch.id} has already been refunded.`, undefined, 'charge_already_refunded');
+    if (refundable <= 0)
+      throw invalid(`Charge ${ch.id} has already been refunded.`, undefined, 'charge_already_refunded');
     const amount = int(p, 'amount') ?? refundable;
-    if (amount <= 0) throw invalid('This value must be greater than or equal to 1.', 'amount', 'parameter_invalid_integer');
+    if (amount <= 0)
+      throw invalid('This value must be greater than or equal to 1.', 'amount', 'parameter_invalid_integer');
     if (amount > refundable) {
       throw invalid(
         `Refund amount (${amount}) is greater than unrefunded amount on charge (${refundable})`,
@@ -563,12 +644,16 @@ export function createStripe(ctx: SandboxContext): StripeModule {
   }
 
   function openDispute(paymentIntentId: string, reason = 'fraudulent', req: ReqInfo = NO_REQUEST): Dispute {
-    const pi = state.paymentIntents.get(paymentIntentId) ?? raise(missing('payment_intent', paymentIntentId, 'payment_intent'));
+    const pi =
+      state.paymentIntents.get(paymentIntentId) ??
+      raise(missing('payment_intent', paymentIntentId, 'payment_intent'));
     const ch = pi.latest_charge ? state.charges.get(pi.latest_charge) : undefined;
-    if (!ch || !ch.captured) throw invalid(`PaymentIntent ${pi.id} has no captured charge to dispute.`, 'payment_intent');
+    if (!ch || !ch.captured)
+      throw invalid(`PaymentIntent ${pi.id} has no captured charge to dispute.`, 'payment_intent');
     if (ch.disputed) throw invalid(`Charge ${ch.id} is already disputed.`, 'payment_intent');
     const amount = ch.amount_captured - ch.amount_refunded;
-    if (amount <= 0) throw invalid(`Charge ${ch.id} has been fully refunded; it cannot be disputed.`, 'payment_intent');
+    if (amount <= 0)
+      throw invalid(`Charge ${ch.id} has been fully refunded; it cannot be disputed.`, 'payment_intent');
     const created = nowSec();
     const dp: Dispute = {
       id: stripeId('dp'),
@@ -581,7 +666,12 @@ export function createStripe(ctx: SandboxContext): StripeModule {
       status: 'needs_response',
       balance_transactions: [],
       is_charge_refundable: false,
-      evidence_details: { due_by: created + 7 * 24 * 3600, has_evidence: false, past_due: false, submission_count: 0 },
+      evidence_details: {
+        due_by: created + 7 * 24 * 3600,
+        has_evidence: false,
+        past_due: false,
+        submission_count: 0,
+      },
       metadata: {},
       created,
       livemode: false,
@@ -610,7 +700,8 @@ export function createStripe(ctx: SandboxContext): StripeModule {
 
   function closeDispute(disputeId: string, status: 'won' | 'lost'): Dispute {
     const dp = state.disputes.get(disputeId) ?? raise(missing('dispute', disputeId, 'dispute'));
-    if (dp.status === 'won' || dp.status === 'lost') throw invalid(`Dispute ${dp.id} is already closed (${dp.status}).`, 'dispute');
+    if (dp.status === 'won' || dp.status === 'lost')
+      throw invalid(`Dispute ${dp.id} is already closed (${dp.status}).`, 'dispute');
     dp.status = status;
     dp.evidence_details.due_by = null;
     if (status === 'won') {
@@ -632,7 +723,8 @@ export function createStripe(ctx: SandboxContext): StripeModule {
 
   function chargeOf(pi: PaymentIntent): Charge {
     const ch = pi.latest_charge ? state.charges.get(pi.latest_charge) : undefined;
-    if (!ch) throw invalid(`PaymentIntent ${pi.id} has no charge.`, undefined, 'payment_intent_unexpected_state');
+    if (!ch)
+      throw invalid(`PaymentIntent ${pi.id} has no charge.`, undefined, 'payment_intent_unexpected_state');
     return ch;
   }
 
@@ -659,13 +751,16 @@ export function createStripe(ctx: SandboxContext): StripeModule {
     provider: 'stripe',
     rateKey: () => ({ key: 'account', units: 1, limit: settings.limits.stripe }),
     serverError: (res, status) =>
-      sendJson(res, status, { error: { type: 'api_error', message: 'An unknown error occurred while processing your request.' } }),
+      sendJson(res, status, {
+        error: { type: 'api_error', message: 'An unknown error occurred while processing your request.' },
+      }),
     rateLimited: (res, _d: RateDecision | undefined) =>
       sendJson(res, 429, {
         error: {
           type: 'invalid_request_error',
           code: 'rate_limit',
-          message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+          message:
+            'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
           doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
         },
       }),
@@ -673,7 +768,14 @@ export function createStripe(ctx: SandboxContext): StripeModule {
 
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: '10mb' }));
-  router.use(gate(providerGate, { stats: ctx.stats, faults: ctx.faults, logger: settings.logger, limiter: ctx.limiter }));
+  router.use(
+    gate(providerGate, {
+      stats: ctx.stats,
+      faults: ctx.faults,
+      logger: settings.logger,
+      limiter: ctx.limiter,
+    }),
+  );
   router.use((req, res, next) => {
     const auth = req.headers.authorization ?? '';
     const key = auth.startsWith('Bearer ')
@@ -683,11 +785,15 @@ export function createStripe(ctx: SandboxContext): StripeModule {
         : '';
     if (key !== settings.secrets.stripeApiKey) {
       settings.logger.warn('stripe request with an invalid API key', { path: req.path });
-      const shown = key ? `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` : '';
+      const shown = key
+        ? `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`
+        : '';
       return sendJson(res, 401, {
         error: {
           type: 'invalid_request_error',
-          message: key ? `Invalid API Key provided: ${shown}` : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+          message: key
+            ? `Invalid API Key provided: ${shown}`
+            : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
         },
       });
     }
@@ -702,7 +808,9 @@ export function createStripe(ctx: SandboxContext): StripeModule {
       const params = qs.parse(rawBody(req.body), { depth: 10, arrayLimit: 1000 });
       const key = header(req, 'idempotency-key') ?? null;
       const info: ReqInfo = { requestId: `req_${alnum(14)}`, idempotencyKey: key };
-      const fingerprint = createHash('sha256').update(`${req.method} ${req.path} ${canonical(params)}`).digest('hex');
+      const fingerprint = createHash('sha256')
+        .update(`${req.method} ${req.path} ${canonical(params)}`)
+        .digest('hex');
       if (key) {
         const seen = state.idempotency.get(key);
         if (seen && seen.fingerprint !== fingerprint) {
@@ -749,20 +857,47 @@ export function createStripe(ctx: SandboxContext): StripeModule {
   };
 
   const PI_CREATE = [
-    'amount', 'currency', 'capture_method', 'confirm', 'payment_method', 'payment_method_types', 'metadata', 'description',
-    'customer', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'automatic_payment_methods',
-    'transfer_group', 'setup_future_usage', 'off_session', 'error_on_requires_action', 'return_url',
-    'payment_method_options', 'confirmation_method', 'shipping', 'expand',
+    'amount',
+    'currency',
+    'capture_method',
+    'confirm',
+    'payment_method',
+    'payment_method_types',
+    'metadata',
+    'description',
+    'customer',
+    'receipt_email',
+    'statement_descriptor',
+    'statement_descriptor_suffix',
+    'automatic_payment_methods',
+    'transfer_group',
+    'setup_future_usage',
+    'off_session',
+    'error_on_requires_action',
+    'return_url',
+    'payment_method_options',
+    'confirmation_method',
+    'shipping',
+    'expand',
   ] as const;
 
   post('/payment_intents', PI_CREATE, (p, _req, info) => {
-    const amount = int(p, 'amount') ?? raise(invalid('Missing required param: amount.', 'amount', 'parameter_missing'));
-    if (amount < 1) throw invalid('This value must be greater than or equal to 1.', 'amount', 'parameter_invalid_integer');
-    const currency = (str(p, 'currency') ?? raise(invalid('Missing required param: currency.', 'currency', 'parameter_missing'))).toLowerCase();
-    if (!/^[a-z]{3}$/.test(currency)) throw invalid(`Invalid currency: ${currency}.`, 'currency', 'parameter_invalid_string');
+    const amount =
+      int(p, 'amount') ?? raise(invalid('Missing required param: amount.', 'amount', 'parameter_missing'));
+    if (amount < 1)
+      throw invalid('This value must be greater than or equal to 1.', 'amount', 'parameter_invalid_integer');
+    const currency = (
+      str(p, 'currency') ??
+      raise(invalid('Missing required param: currency.', 'currency', 'parameter_missing'))
+    ).toLowerCase();
+    if (!/^[a-z]{3}$/.test(currency))
+      throw invalid(`Invalid currency: ${currency}.`, 'currency', 'parameter_invalid_string');
     const captureMethod = str(p, 'capture_method') ?? 'automatic';
     if (!['automatic', 'automatic_async', 'manual'].includes(captureMethod)) {
-      throw invalid(`Invalid capture_method: must be one of automatic, automatic_async, or manual`, 'capture_method');
+      throw invalid(
+        `Invalid capture_method: must be one of automatic, automatic_async, or manual`,
+        'capture_method',
+      );
     }
     const pm = str(p, 'payment_method') ?? null;
     if (pm) paymentMethodBehaviour(pm);
@@ -798,71 +933,131 @@ export function createStripe(ctx: SandboxContext): StripeModule {
     return pi;
   });
 
-  post('/payment_intents/:id/confirm', ['payment_method', 'return_url', 'off_session', 'error_on_requires_action', 'receipt_email', 'payment_method_options', 'expand'], (p, req, info) =>
-    confirm(getIntent(param(req, 'id')), p, info),
+  post(
+    '/payment_intents/:id/confirm',
+    [
+      'payment_method',
+      'return_url',
+      'off_session',
+      'error_on_requires_action',
+      'receipt_email',
+      'payment_method_options',
+      'expand',
+    ],
+    (p, req, info) => confirm(getIntent(param(req, 'id')), p, info),
   );
-  post('/payment_intents/:id/capture', ['amount_to_capture', 'metadata', 'statement_descriptor', 'final_capture', 'expand'], (p, req, info) =>
-    capture(getIntent(param(req, 'id')), p, info),
+  post(
+    '/payment_intents/:id/capture',
+    ['amount_to_capture', 'metadata', 'statement_descriptor', 'final_capture', 'expand'],
+    (p, req, info) => capture(getIntent(param(req, 'id')), p, info),
   );
-  post('/payment_intents/:id/cancel', ['cancellation_reason', 'expand'], (p, req, info) => cancel(getIntent(param(req, 'id')), p, info));
-  post('/payment_intents/:id', ['metadata', 'description', 'receipt_email', 'amount', 'payment_method', 'expand'], (p, req, info) => {
-    const pi = getIntent(param(req, 'id'));
-    if (p.amount !== undefined) {
-      if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(pi.status)) {
-        throw invalid(`This PaymentIntent's amount could not be updated because it has a status of ${pi.status}.`, 'amount', 'payment_intent_unexpected_state');
+  post('/payment_intents/:id/cancel', ['cancellation_reason', 'expand'], (p, req, info) =>
+    cancel(getIntent(param(req, 'id')), p, info),
+  );
+  post(
+    '/payment_intents/:id',
+    ['metadata', 'description', 'receipt_email', 'amount', 'payment_method', 'expand'],
+    (p, req, info) => {
+      const pi = getIntent(param(req, 'id'));
+      if (p.amount !== undefined) {
+        if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(pi.status)) {
+          throw invalid(
+            `This PaymentIntent's amount could not be updated because it has a status of ${pi.status}.`,
+            'amount',
+            'payment_intent_unexpected_state',
+          );
+        }
+        pi.amount = int(p, 'amount')!;
       }
-      pi.amount = int(p, 'amount')!;
-    }
-    const pm = str(p, 'payment_method');
-    if (pm) {
-      paymentMethodBehaviour(pm);
-      pi.payment_method = pm;
-      if (pi.status === 'requires_payment_method') pi.status = 'requires_confirmation';
-    }
-    Object.assign(pi.metadata, metadata(p));
-    if (p.description !== undefined) pi.description = str(p, 'description') ?? null;
-    emit('payment_intent.updated', pi, info);
-    return pi;
-  });
+      const pm = str(p, 'payment_method');
+      if (pm) {
+        paymentMethodBehaviour(pm);
+        pi.payment_method = pm;
+        if (pi.status === 'requires_payment_method') pi.status = 'requires_confirmation';
+      }
+      Object.assign(pi.metadata, metadata(p));
+      if (p.description !== undefined) pi.description = str(p, 'description') ?? null;
+      emit('payment_intent.updated', pi, info);
+      return pi;
+    },
+  );
   get('/payment_intents/:id', (_p, req) => getIntent(param(req, 'id')));
   get('/payment_intents', (p) => {
     const customer = str(p, 'customer');
-    return list(state.paymentIntents, p, '/v1/payment_intents', (pi) => !customer || pi.customer === customer);
+    return list(
+      state.paymentIntents,
+      p,
+      '/v1/payment_intents',
+      (pi) => !customer || pi.customer === customer,
+    );
   });
 
-  post('/refunds', ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'expand'], (p, _req, info) => refund(p, info));
-  get('/refunds/:id', (_p, req) => state.refunds.get(param(req, 'id')) ?? raise(missing('refund', param(req, 'id'), 'id')));
+  post('/refunds', ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'expand'], (p, _req, info) =>
+    refund(p, info),
+  );
+  get(
+    '/refunds/:id',
+    (_p, req) => state.refunds.get(param(req, 'id')) ?? raise(missing('refund', param(req, 'id'), 'id')),
+  );
   get('/refunds', (p) => {
     const pi = str(p, 'payment_intent');
     const ch = str(p, 'charge');
-    return list(state.refunds, p, '/v1/refunds', (r) => (!pi || r.payment_intent === pi) && (!ch || r.charge === ch));
+    return list(
+      state.refunds,
+      p,
+      '/v1/refunds',
+      (r) => (!pi || r.payment_intent === pi) && (!ch || r.charge === ch),
+    );
   });
 
-  get('/charges/:id', (_p, req) => state.charges.get(param(req, 'id')) ?? raise(missing('charge', param(req, 'id'), 'id')));
+  get(
+    '/charges/:id',
+    (_p, req) => state.charges.get(param(req, 'id')) ?? raise(missing('charge', param(req, 'id'), 'id')),
+  );
   get('/charges', (p) => {
     const pi = str(p, 'payment_intent');
     return list(state.charges, p, '/v1/charges', (c) => !pi || c.payment_intent === pi);
   });
 
-  get('/disputes/:id', (_p, req) => state.disputes.get(param(req, 'id')) ?? raise(missing('dispute', param(req, 'id'), 'dispute')));
+  get(
+    '/disputes/:id',
+    (_p, req) =>
+      state.disputes.get(param(req, 'id')) ?? raise(missing('dispute', param(req, 'id'), 'dispute')),
+  );
   get('/disputes', (p) => {
     const pi = str(p, 'payment_intent');
     const ch = str(p, 'charge');
-    return list(state.disputes, p, '/v1/disputes', (d) => (!pi || d.payment_intent === pi) && (!ch || d.charge === ch));
+    return list(
+      state.disputes,
+      p,
+      '/v1/disputes',
+      (d) => (!pi || d.payment_intent === pi) && (!ch || d.charge === ch),
+    );
   });
 
-  get('/balance_transactions/:id', (_p, req) =>
-    state.balanceTransactions.get(param(req, 'id')) ?? raise(missing('balance transaction', param(req, 'id'), 'id')),
+  get(
+    '/balance_transactions/:id',
+    (_p, req) =>
+      state.balanceTransactions.get(param(req, 'id')) ??
+      raise(missing('balance transaction', param(req, 'id'), 'id')),
   );
   get('/balance_transactions', (p) => {
     const type = str(p, 'type');
     const source = str(p, 'source');
     // Payouts are not modelled: no balance transaction belongs to one yet.
     const payout = str(p, 'payout');
-    return list(state.balanceTransactions, p, '/v1/balance_transactions', (t) => !payout && (!type || t.type === type) && (!source || t.source === source));
+    return list(
+      state.balanceTransactions,
+      p,
+      '/v1/balance_transactions',
+      (t) => !payout && (!type || t.type === type) && (!source || t.source === source),
+    );
   });
 
-  get('/events/:id', (_p, req) => state.events.get(param(req, 'id')) ?? raise(missing('event', param(req, 'id'), 'id')));
+  get(
+    '/events/:id',
+    (_p, req) => state.events.get(param(req, 'id')) ?? raise(missing('event', param(req, 'id'), 'id')),
+  );
   get('/events', (p) => {
     const type = str(p, 'type');
     const types = strList(p, 'types');
@@ -931,7 +1126,10 @@ function raise(err: Error): never {
 function sendJson(res: Response, status: number, body: unknown, requestId = `req_${alnum(14)}`): void {
   res.setHeader('Request-Id', requestId);
   res.setHeader('Stripe-Version', Stripe.API_VERSION);
-  res.status(status).type('application/json').send(JSON.stringify(body, null, 2));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify(body, null, 2));
 }
 
 function header(req: Request, name: string): string | undefined {
@@ -947,7 +1145,8 @@ function param(req: Request, name: string): string {
 function str(p: Params, name: string): string | undefined {
   const v = p[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw invalid(`Invalid string: ${JSON.stringify(v)}`, name, 'parameter_invalid_string');
+  if (typeof v !== 'string')
+    throw invalid(`Invalid string: ${JSON.stringify(v)}`, name, 'parameter_invalid_string');
   return v === '' ? undefined : v;
 }
 
@@ -961,7 +1160,8 @@ function int(p: Params, name: string): number | undefined {
 function bool(p: Params, name: string): boolean {
   const v = str(p, name);
   if (v === undefined) return false;
-  if (v !== 'true' && v !== 'false') throw invalid(`Invalid boolean: ${v}`, name, 'parameter_invalid_boolean');
+  if (v !== 'true' && v !== 'false')
+    throw invalid(`Invalid boolean: ${v}`, name, 'parameter_invalid_boolean');
   return v === 'true';
 }
 
@@ -975,7 +1175,8 @@ function strList(p: Params, name: string): string[] | undefined {
 function metadata(p: Params): Metadata {
   const v = p.metadata;
   if (v === undefined || v === '') return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalid('Invalid object', 'metadata', 'parameter_invalid_string');
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw invalid('Invalid object', 'metadata', 'parameter_invalid_string');
   const out: Metadata = {};
   const entries = Object.entries(v);
   if (entries.length > 50) throw invalid('Metadata can have at most 50 keys.', 'metadata');
@@ -1016,14 +1217,19 @@ function createdFilter(p: Params): (created: number) => boolean {
   const bound = (k: string): number | undefined => {
     const v = (c as Record<string, unknown>)[k];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || !/^\d+$/.test(v)) throw invalid(`Invalid integer: ${String(v)}`, `created[${k}]`, 'parameter_invalid_integer');
+    if (typeof v !== 'string' || !/^\d+$/.test(v))
+      throw invalid(`Invalid integer: ${String(v)}`, `created[${k}]`, 'parameter_invalid_integer');
     return Number(v);
   };
   const gt = bound('gt');
   const gte = bound('gte');
   const lt = bound('lt');
   const lte = bound('lte');
-  return (x) => (gt === undefined || x > gt) && (gte === undefined || x >= gte) && (lt === undefined || x < lt) && (lte === undefined || x <= lte);
+  return (x) =>
+    (gt === undefined || x > gt) &&
+    (gte === undefined || x >= gte) &&
+    (lt === undefined || x < lt) &&
+    (lte === undefined || x <= lte);
 }
 
 /** Stripe's list: newest first, `limit` (1–100, default 10), cursors `starting_after` / `ending_before`. */
@@ -1034,7 +1240,8 @@ function list<T extends { id: string; created: number }>(
   filter: (t: T) => boolean,
 ): { object: 'list'; data: T[]; has_more: boolean; url: string } {
   const limit = int(p, 'limit') ?? 10;
-  if (limit < 1 || limit > 100) throw invalid('This value must be between 1 and 100 (inclusive).', 'limit', 'parameter_invalid_integer');
+  if (limit < 1 || limit > 100)
+    throw invalid('This value must be between 1 and 100 (inclusive).', 'limit', 'parameter_invalid_integer');
   const inRange = createdFilter(p);
   const items = [...all.values()].reverse().filter((t) => filter(t) && inRange(t.created));
   const after = str(p, 'starting_after');

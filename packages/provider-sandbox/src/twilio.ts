@@ -26,7 +26,8 @@ import { gate, type ProviderGate } from './gate';
 import { hex, twilioSid } from './ids';
 import { signTwilio } from './signing';
 
-export type TwilioMessageStatus = 'accepted' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+export type TwilioMessageStatus =
+  'accepted' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 /** The Message resource exactly as the API returns it (snake_case). */
 export interface TwilioMessageResource {
@@ -124,19 +125,37 @@ export function createTwilio(ctx: SandboxContext): TwilioModule {
       const from = form.get('From');
       const sender = form.get('MessagingServiceSid') ?? from;
       if (!sender) return undefined;
-      const limit = from && SHORT_CODE.test(from) && !form.get('MessagingServiceSid') ? settings.limits.twilioShortCode : settings.limits.twilio;
+      const limit =
+        from && SHORT_CODE.test(from) && !form.get('MessagingServiceSid')
+          ? settings.limits.twilioShortCode
+          : settings.limits.twilio;
       return { key: sender, units: 1, limit };
     },
-    serverError: (res, status) => sendError(res, status, status >= 500 ? 20500 : status * 100, status >= 500 ? 'Internal Server Error' : 'Request failed'),
+    serverError: (res, status) =>
+      sendError(
+        res,
+        status,
+        status >= 500 ? 20500 : status * 100,
+        status >= 500 ? 'Internal Server Error' : 'Request failed',
+      ),
     rateLimited: (res) => sendError(res, 429, 20429, 'Too Many Requests'),
   };
 
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: '10mb' }));
-  router.use(gate(providerGate, { stats: ctx.stats, faults: ctx.faults, logger: settings.logger, limiter: ctx.limiter }));
+  router.use(
+    gate(providerGate, {
+      stats: ctx.stats,
+      faults: ctx.faults,
+      logger: settings.logger,
+      limiter: ctx.limiter,
+    }),
+  );
   router.use((req, res, next) => {
     const auth = req.headers.authorization ?? '';
-    const [user, pass] = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':') : [];
+    const [user, pass] = auth.startsWith('Basic ')
+      ? Buffer.from(auth.slice(6), 'base64').toString().split(':')
+      : [];
     if (user !== settings.secrets.twilioAccountSid || pass !== settings.secrets.twilioAuthToken) {
       settings.logger.warn('twilio request with invalid credentials', { path: req.path });
       return sendError(res, 401, 20003, 'Authenticate');
@@ -168,7 +187,8 @@ export function createTwilio(ctx: SandboxContext): TwilioModule {
       accountPath(req);
       const sid = typeof req.params.messageSid === 'string' ? req.params.messageSid : '';
       const record = state.messages.get(sid);
-      if (!record) throw new TwilioFailure(404, 20404, `The requested resource /2010-04-01${req.path} was not found`);
+      if (!record)
+        throw new TwilioFailure(404, 20404, `The requested resource /2010-04-01${req.path} was not found`);
       res.json(record.resource);
     } catch (err) {
       if (!(err instanceof TwilioFailure)) throw err;
@@ -176,7 +196,9 @@ export function createTwilio(ctx: SandboxContext): TwilioModule {
     }
   });
 
-  router.use((req: Request, res: Response) => sendError(res, 404, 20404, `The requested resource /2010-04-01${req.path} was not found`));
+  router.use((req: Request, res: Response) =>
+    sendError(res, 404, 20404, `The requested resource /2010-04-01${req.path} was not found`),
+  );
 
   function createMessage(form: URLSearchParams): TwilioMessageRecord {
     const to = form.get('To');
@@ -187,13 +209,20 @@ export function createTwilio(ctx: SandboxContext): TwilioModule {
     if (!to) throw new TwilioFailure(400, 21604, "A 'To' phone number is required.");
     if (!from && !service) throw new TwilioFailure(400, 21603, "A 'From' phone number is required.");
     if (!body && !form.get('MediaUrl')) throw new TwilioFailure(400, 21602, 'Message body is required.');
-    if ([...body].length > 1600) throw new TwilioFailure(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+    if ([...body].length > 1600)
+      throw new TwilioFailure(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
     if (!E164.test(to)) throw new TwilioFailure(400, 21211, `Invalid 'To' Phone Number: ${to}`);
     if (from && !E164.test(from) && !SHORT_CODE.test(from) && !ALPHANUMERIC_SENDER.test(from)) {
-      throw new TwilioFailure(400, 21212, `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`);
+      throw new TwilioFailure(
+        400,
+        21212,
+        `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
+      );
     }
-    if (service && !/^MG[0-9a-f]{32}$/.test(service)) throw new TwilioFailure(400, 21701, `The Messaging Service Sid ${service} is invalid.`);
-    if (callback && !/^https?:\/\/./.test(callback)) throw new TwilioFailure(400, 21609, `Invalid StatusCallback url: ${callback}`);
+    if (service && !/^MG[0-9a-f]{32}$/.test(service))
+      throw new TwilioFailure(400, 21701, `The Messaging Service Sid ${service} is invalid.`);
+    if (callback && !/^https?:\/\/./.test(callback))
+      throw new TwilioFailure(400, 21609, `Invalid StatusCallback url: ${callback}`);
     const rejection = SYNC_REJECTIONS[to];
     if (rejection) throw new TwilioFailure(400, rejection.code, rejection.message(to));
 
@@ -223,7 +252,11 @@ export function createTwilio(ctx: SandboxContext): TwilioModule {
       to,
       uri: `/2010-04-01/Accounts/${account}/Messages/${sid}.json`,
     };
-    const record: TwilioMessageRecord = { resource, statusCallback: callback ?? null, history: [{ status: initial, at: Date.now() }] };
+    const record: TwilioMessageRecord = {
+      resource,
+      statusCallback: callback ?? null,
+      history: [{ status: initial, at: Date.now() }],
+    };
     state.messages.set(sid, record);
     advance(record, ASYNC_OUTCOMES[to] ?? { final: 'delivered' });
     return record;
@@ -237,7 +270,8 @@ export function createTwilio(ctx: SandboxContext): TwilioModule {
       return;
     }
     ctx.scheduler.after(step, () => {
-      if (!record.resource.from && record.resource.messaging_service_sid) record.resource.from = '+15005550006';
+      if (!record.resource.from && record.resource.messaging_service_sid)
+        record.resource.from = '+15005550006';
       setStatus(record, 'sent');
       if (outcome.final === 'sent') return;
       ctx.scheduler.after(step, () => setStatus(record, outcome.final, outcome));

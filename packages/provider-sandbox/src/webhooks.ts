@@ -188,7 +188,12 @@ export class WebhookDispatcher {
           signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(retry.timeoutMs)]),
         });
         await res.arrayBuffer().catch(() => undefined);
-        attempt = { at: started, outcome: res.ok ? 'delivered' : 'http_error', status: res.status, durationMs: Date.now() - started };
+        attempt = {
+          at: started,
+          outcome: res.ok ? 'delivered' : 'http_error',
+          status: res.status,
+          durationMs: Date.now() - started,
+        };
       } catch (err) {
         // Duck-typed: abort reasons are DOMExceptions, which need not be `instanceof Error` across realms.
         const e = err as { name?: string; message?: string; cause?: { message?: string } };
@@ -213,7 +218,12 @@ export class WebhookDispatcher {
       record.status = 'failed';
       record.nextAttemptAt = undefined;
       this.pending.delete(record.id);
-      logger.error('webhook delivery gave up', { provider: record.provider, delivery: record.id, url: record.url, attempts: n });
+      logger.error('webhook delivery gave up', {
+        provider: record.provider,
+        delivery: record.id,
+        url: record.url,
+        attempts: n,
+      });
       return;
     }
     const delay = Math.min(retry.initialDelayMs * 2 ** (n - 1), retry.maxDelayMs);

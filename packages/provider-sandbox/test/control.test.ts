@@ -15,13 +15,19 @@ afterAll(() => sandbox.close());
 const control = (method: string, route: string, body?: unknown): Promise<Response> =>
   fetch(`${sandbox.url}/__sandbox${route}`, {
     method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
   });
 
 describe('control API', () => {
   it('when the state is dumped, then it lists provider objects as JSON and reset empties it', async () => {
     const stripe = stripeClient({ apiKey: sandbox.secrets.stripeApiKey, baseUrl: sandbox.url });
-    const pi = await stripe.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey: 'control-1' });
+    const pi = await stripe.paymentIntents.create(
+      { amount: 100, currency: 'eur' },
+      { idempotencyKey: 'control-1' },
+    );
     const dump = (await (await control('GET', '/state')).json()) as {
       stripe: { paymentIntents: Array<{ id: string }>; events: unknown[]; idempotency: { keys: number } };
       stats: { stripe: { requests: number } };
@@ -85,17 +91,24 @@ describe('CLI', () => {
     try {
       child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/cli.ts', '--port', '0'], {
         cwd: path.resolve(__dirname, '..'),
-        env: { ...process.env, SANDBOX_STRIPE_WEBHOOK_URL: `${receiver.url}/cli`, SANDBOX_STRIPE_API_KEY: 'sk_test_cli_fixed_key' },
+        env: {
+          ...process.env,
+          SANDBOX_STRIPE_WEBHOOK_URL: `${receiver.url}/cli`,
+          SANDBOX_STRIPE_API_KEY: 'sk_test_cli_fixed_key',
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const printed = await new Promise<{ url: string; secrets: { stripeApiKey: string } }>((resolve, reject) => {
-        const lines = createInterface({ input: child!.stdout! });
-        lines.on('line', (line) => {
-          const parsed = JSON.parse(line) as { url?: string; secrets?: { stripeApiKey: string } };
-          if (parsed.url && parsed.secrets) resolve(parsed as { url: string; secrets: { stripeApiKey: string } });
-        });
-        child!.once('exit', (code) => reject(new Error(`cli exited with ${code}`)));
-      });
+      const printed = await new Promise<{ url: string; secrets: { stripeApiKey: string } }>(
+        (resolve, reject) => {
+          const lines = createInterface({ input: child!.stdout! });
+          lines.on('line', (line) => {
+            const parsed = JSON.parse(line) as { url?: string; secrets?: { stripeApiKey: string } };
+            if (parsed.url && parsed.secrets)
+              resolve(parsed as { url: string; secrets: { stripeApiKey: string } });
+          });
+          child!.once('exit', (code) => reject(new Error(`cli exited with ${code}`)));
+        },
+      );
       expect(printed.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(printed.secrets.stripeApiKey).toBe('sk_test_cli_fixed_key');
 

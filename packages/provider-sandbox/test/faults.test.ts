@@ -3,7 +3,16 @@ import type { Messaging } from 'firebase-admin/messaging';
 import type { MailService } from '@sendgrid/mail';
 import Stripe from 'stripe';
 import twilio from 'twilio';
-import { fcmMessaging, sendgridMail, startSandbox, stripeClient, twilioClient, type ApiFaultInput, type Sandbox, type WebhookFaults } from '../src';
+import {
+  fcmMessaging,
+  sendgridMail,
+  startSandbox,
+  stripeClient,
+  twilioClient,
+  type ApiFaultInput,
+  type Sandbox,
+  type WebhookFaults,
+} from '../src';
 import { startReceiver, until, type Receiver } from './receiver';
 
 let sandbox: Sandbox;
@@ -14,7 +23,10 @@ const key = (): string => `fault-key-${Date.now()}-${++keys}`;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  sandbox = await startSandbox({ webhookTargets: { stripe: `${receiver.url}/stripe` }, webhookRetry: { initialDelayMs: 100 } });
+  sandbox = await startSandbox({
+    webhookTargets: { stripe: `${receiver.url}/stripe` },
+    webhookRetry: { initialDelayMs: 100 },
+  });
   stripe = stripeClient({ apiKey: sandbox.secrets.stripeApiKey, baseUrl: sandbox.url, maxNetworkRetries: 0 });
 });
 
@@ -30,17 +42,24 @@ afterAll(async () => {
 });
 
 async function addFault(rule: ApiFaultInput | { provider: string; webhooks: WebhookFaults }): Promise<void> {
-  const res = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+  const res = await fetch(`${sandbox.url}/__sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rule),
+  });
   expect(res.status).toBe(201);
 }
 
 const eventIds = (): string[] => receiver.received.map((h) => (JSON.parse(h.body) as { id: string }).id);
-const eventTypes = (): string[] => receiver.received.map((h) => (JSON.parse(h.body) as { type: string }).type);
+const eventTypes = (): string[] =>
+  receiver.received.map((h) => (JSON.parse(h.body) as { type: string }).type);
 
 describe('API faults surface as each SDK’s own errors', () => {
   it('when Stripe answers 500, then a client without retries throws StripeAPIError', async () => {
     await addFault({ provider: 'stripe', endpoint: '/v1/payment_intents', status: 500, count: 1 });
-    const err = await stripe.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey: key() }).catch((e: unknown) => e);
+    const err = await stripe.paymentIntents
+      .create({ amount: 100, currency: 'eur' }, { idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect((err as Stripe.errors.StripeAPIError).statusCode).toBe(500);
     expect(sandbox.state.stripe.paymentIntents.size).toBe(0);
@@ -48,9 +67,22 @@ describe('API faults surface as each SDK’s own errors', () => {
   });
 
   it('when Stripe answers 503 once, then a client with retries succeeds with one payment intent created', async () => {
-    await addFault({ provider: 'stripe', endpoint: '/v1/payment_intents', errorRate: 1, status: 503, count: 1 });
-    const retrying = stripeClient({ apiKey: sandbox.secrets.stripeApiKey, baseUrl: sandbox.url, maxNetworkRetries: 2 });
-    const pi = await retrying.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey: key() });
+    await addFault({
+      provider: 'stripe',
+      endpoint: '/v1/payment_intents',
+      errorRate: 1,
+      status: 503,
+      count: 1,
+    });
+    const retrying = stripeClient({
+      apiKey: sandbox.secrets.stripeApiKey,
+      baseUrl: sandbox.url,
+      maxNetworkRetries: 2,
+    });
+    const pi = await retrying.paymentIntents.create(
+      { amount: 100, currency: 'eur' },
+      { idempotencyKey: key() },
+    );
     expect(pi.status).toBe('requires_payment_method');
     expect(sandbox.state.stripe.paymentIntents.size).toBe(1);
     expect(sandbox.state.stats.stripe.byStatus).toMatchObject({ '503': 1, '200': 1 });
@@ -66,7 +98,11 @@ describe('API faults surface as each SDK’s own errors', () => {
   it('when the platform exceeds Stripe’s configured limit, then StripeRateLimitError is thrown and the stats show the peak above the limit', async () => {
     const limited = await startSandbox({ limits: { stripe: { limit: 3, windowMs: 60_000 } } });
     try {
-      const client = stripeClient({ apiKey: limited.secrets.stripeApiKey, baseUrl: limited.url, maxNetworkRetries: 0 });
+      const client = stripeClient({
+        apiKey: limited.secrets.stripeApiKey,
+        baseUrl: limited.url,
+        maxNetworkRetries: 0,
+      });
       const results = await Promise.allSettled(Array.from({ length: 5 }, () => client.paymentIntents.list()));
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(rejected).toHaveLength(2);
@@ -79,7 +115,12 @@ describe('API faults surface as each SDK’s own errors', () => {
 
   it('when a Stripe request hangs, then the client gives up with StripeConnectionError', async () => {
     await addFault({ provider: 'stripe', timeoutRate: 1, count: 1 });
-    const impatient = stripeClient({ apiKey: sandbox.secrets.stripeApiKey, baseUrl: sandbox.url, maxNetworkRetries: 0, timeoutMs: 200 });
+    const impatient = stripeClient({
+      apiKey: sandbox.secrets.stripeApiKey,
+      baseUrl: sandbox.url,
+      maxNetworkRetries: 0,
+      timeoutMs: 200,
+    });
     const started = Date.now();
     const err = await impatient.paymentIntents.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeConnectionError);
@@ -97,34 +138,53 @@ describe('API faults surface as each SDK’s own errors', () => {
 
   it('when a fault targets one endpoint by regular expression, then other endpoints are untouched', async () => {
     await addFault({ provider: 'stripe', endpoint: '^/v1/refunds', status: 500 });
-    const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'eur', payment_method: 'pm_card_visa', confirm: true }, { idempotencyKey: key() });
-    await expect(stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() })).rejects.toBeInstanceOf(Stripe.errors.StripeAPIError);
+    const pi = await stripe.paymentIntents.create(
+      { amount: 500, currency: 'eur', payment_method: 'pm_card_visa', confirm: true },
+      { idempotencyKey: key() },
+    );
+    await expect(
+      stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() }),
+    ).rejects.toBeInstanceOf(Stripe.errors.StripeAPIError);
     const cleared = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'DELETE' });
     expect(cleared.status).toBe(200);
-    await expect(stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() })).resolves.toMatchObject({ status: 'succeeded' });
+    await expect(
+      stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() }),
+    ).resolves.toMatchObject({ status: 'succeeded' });
   });
 
   it('when Twilio answers 503 or an injected 429, then the SDK throws RestException with that status', async () => {
-    const client = twilioClient({ accountSid: sandbox.secrets.twilioAccountSid, authToken: sandbox.secrets.twilioAuthToken, baseUrl: sandbox.url });
+    const client = twilioClient({
+      accountSid: sandbox.secrets.twilioAccountSid,
+      authToken: sandbox.secrets.twilioAuthToken,
+      baseUrl: sandbox.url,
+    });
     await addFault({ provider: 'twilio', status: 503, count: 1 });
-    const unavailable = await client.messages.create({ to: '+15551234567', from: '+15005550006', body: 'x' }).catch((e: unknown) => e);
+    const unavailable = await client.messages
+      .create({ to: '+15551234567', from: '+15005550006', body: 'x' })
+      .catch((e: unknown) => e);
     expect(unavailable).toBeInstanceOf(twilio.RestException);
     expect(unavailable).toMatchObject({ status: 503 });
     await addFault({ provider: 'twilio', rate429: 1, count: 1 });
-    await expect(client.messages.create({ to: '+15551234567', from: '+15005550006', body: 'x' })).rejects.toMatchObject({ status: 429, code: 20429 });
+    await expect(
+      client.messages.create({ to: '+15551234567', from: '+15005550006', body: 'x' }),
+    ).rejects.toMatchObject({ status: 429, code: 20429 });
   });
 
   it('when SendGrid answers an injected 429, then the error carries X-RateLimit headers', async () => {
     const mail: MailService = sendgridMail({ apiKey: sandbox.secrets.sendgridApiKey, baseUrl: sandbox.url });
     await addFault({ provider: 'sendgrid', rate429: 1, count: 1 });
-    const err = (await mail.send({ to: 'fan@example.com', from: 'tickets@matchday.test', subject: 's', text: 't' }).catch((e: unknown) => e)) as {
+    const err = (await mail
+      .send({ to: 'fan@example.com', from: 'tickets@matchday.test', subject: 's', text: 't' })
+      .catch((e: unknown) => e)) as {
       code: number;
       response: { headers: Record<string, string>; body: unknown };
     };
     expect(err.code).toBe(429);
     expect(err.response.headers['x-ratelimit-remaining']).toBe('0');
     expect(Number(err.response.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000 - 1);
-    expect(err.response.body).toEqual({ errors: [{ field: null, message: 'too many requests', help: null }] });
+    expect(err.response.body).toEqual({
+      errors: [{ field: null, message: 'too many requests', help: null }],
+    });
   });
 
   describe('FCM', () => {
@@ -157,7 +217,10 @@ describe('API faults surface as each SDK’s own errors', () => {
 
 describe('webhook faults', () => {
   const payAndWait = async (count: number): Promise<void> => {
-    await stripe.paymentIntents.create({ amount: 100, currency: 'eur', payment_method: 'pm_card_visa', confirm: true }, { idempotencyKey: key() });
+    await stripe.paymentIntents.create(
+      { amount: 100, currency: 'eur', payment_method: 'pm_card_visa', confirm: true },
+      { idempotencyKey: key() },
+    );
     await receiver.waitFor((r) => r.length >= count);
   };
 
@@ -168,7 +231,13 @@ describe('webhook faults', () => {
     expect(new Set(ids).size).toBe(3);
     for (const id of new Set(ids)) expect(ids.filter((x) => x === id)).toHaveLength(2);
     for (const h of receiver.received) {
-      expect(() => stripe.webhooks.constructEvent(h.body, h.headers['stripe-signature'] as string, sandbox.secrets.stripeWebhookSecret)).not.toThrow();
+      expect(() =>
+        stripe.webhooks.constructEvent(
+          h.body,
+          h.headers['stripe-signature'] as string,
+          sandbox.secrets.stripeWebhookSecret,
+        ),
+      ).not.toThrow();
     }
     expect(sandbox.state.webhooks.deliveries.filter((d) => d.duplicate)).toHaveLength(3);
   });
@@ -177,7 +246,8 @@ describe('webhook faults', () => {
     await addFault({ provider: 'stripe', webhooks: { dropRate: 1 } });
     await payAndWait(3);
     await until(() => sandbox.state.webhooks.deliveries.every((d) => d.status === 'delivered'));
-    for (const d of sandbox.state.webhooks.deliveries) expect(d.attempts.map((a) => a.outcome)).toEqual(['dropped', 'delivered']);
+    for (const d of sandbox.state.webhooks.deliveries)
+      expect(d.attempts.map((a) => a.outcome)).toEqual(['dropped', 'delivered']);
   });
 
   it('when reordering is injected, then events arrive newest first', async () => {
@@ -194,16 +264,40 @@ describe('webhook faults', () => {
   });
 
   it('when the receiver hangs past the delivery timeout, then the attempt counts as failed and is retried', async () => {
-    const slow = await startSandbox({ webhookTargets: { stripe: `${receiver.url}/slow` }, webhookRetry: { timeoutMs: 100, initialDelayMs: 20 } });
+    const slow = await startSandbox({
+      webhookTargets: { stripe: `${receiver.url}/slow` },
+      webhookRetry: { timeoutMs: 100, initialDelayMs: 20 },
+    });
     try {
       let first = true;
       receiver.respond = () => (first ? ((first = false), 'hang') : 200);
       const client = stripeClient({ apiKey: slow.secrets.stripeApiKey, baseUrl: slow.url });
       await client.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey: key() });
       await until(() => slow.state.webhooks.deliveries[0]?.status === 'delivered');
-      expect(slow.state.webhooks.deliveries[0]!.attempts.map((a) => a.outcome)).toEqual(['timeout', 'delivered']);
+      expect(slow.state.webhooks.deliveries[0]!.attempts.map((a) => a.outcome)).toEqual([
+        'timeout',
+        'delivered',
+      ]);
     } finally {
       await slow.close();
+    }
+  });
+
+  it('when the receiver never accepts, then the delivery is marked failed after the last attempt', async () => {
+    const stubborn = await startSandbox({
+      webhookTargets: { stripe: `${receiver.url}/down` },
+      webhookRetry: { maxAttempts: 3, initialDelayMs: 10 },
+    });
+    try {
+      receiver.respond = () => 500;
+      const client = stripeClient({ apiKey: stubborn.secrets.stripeApiKey, baseUrl: stubborn.url });
+      await client.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey: key() });
+      await until(() => stubborn.state.webhooks.deliveries[0]?.status === 'failed');
+      const [delivery] = stubborn.state.webhooks.deliveries;
+      expect(delivery!.attempts.map((a) => a.status)).toEqual([500, 500, 500]);
+      expect(receiver.received).toHaveLength(3);
+    } finally {
+      await stubborn.close();
     }
   });
 

@@ -27,7 +27,9 @@ describe('FCM through firebase-admin (legacy HTTP/1.1 transport)', () => {
       { token: 'device-c', data: { booking_id: 'b-1' } },
     ]);
     expect(result).toMatchObject({ successCount: 2, failureCount: 1 });
-    expect(result.responses[0]!.messageId).toMatch(new RegExp(`^projects/${sandbox.secrets.fcmProjectId}/messages/`));
+    expect(result.responses[0]!.messageId).toMatch(
+      new RegExp(`^projects/${sandbox.secrets.fcmProjectId}/messages/`),
+    );
     expect(result.responses[1]!.success).toBe(false);
     expect(result.responses[1]!.error?.code).toBe('messaging/registration-token-not-registered');
     expect(result.responses[2]!.success).toBe(true);
@@ -37,7 +39,10 @@ describe('FCM through firebase-admin (legacy HTTP/1.1 transport)', () => {
   });
 
   it('when a multicast includes a malformed token, then it fails with messaging/invalid-argument', async () => {
-    const result = await messaging.sendEachForMulticast({ tokens: ['device-a', 'invalid-token'], notification });
+    const result = await messaging.sendEachForMulticast({
+      tokens: ['device-a', 'invalid-token'],
+      notification,
+    });
     expect(result.successCount).toBe(1);
     expect(result.responses[1]!.error?.code).toBe('messaging/invalid-argument');
   });
@@ -48,12 +53,25 @@ describe('FCM through firebase-admin (legacy HTTP/1.1 transport)', () => {
   });
 
   it('when the project quota is exceeded, then the extra messages fail with messaging/message-rate-exceeded and the stats show it', async () => {
-    const result = await messaging.sendEach(Array.from({ length: 7 }, (_, i) => ({ token: `device-${i}`, notification })));
+    const result = await messaging.sendEach(
+      Array.from({ length: 7 }, (_, i) => ({ token: `device-${i}`, notification })),
+    );
     expect(result).toMatchObject({ successCount: 5, failureCount: 2 });
     const codes = result.responses.filter((r) => !r.success).map((r) => r.error?.code);
     expect(codes).toEqual(['messaging/message-rate-exceeded', 'messaging/message-rate-exceeded']);
     expect(sandbox.state.stats.fcm).toMatchObject({ rateLimited: 2, peakPerWindow: 7 });
     expect(sandbox.state.stats.fcm.windows[0]).toMatchObject({ attempted: 7, accepted: 5 });
+  });
+
+  it('when a request carries no OAuth token, then FCM answers 401 UNAUTHENTICATED', async () => {
+    const res = await fetch(`${sandbox.url}/v1/projects/${sandbox.secrets.fcmProjectId}/messages:send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: { token: 'device-a' } }),
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { status: string } }).error.status).toBe('UNAUTHENTICATED');
+    expect(sandbox.state.fcm.messages.size).toBe(0);
   });
 
   it('when the project id is not the sandbox project, then the request is denied', async () => {

@@ -17,7 +17,10 @@ export interface Receiver {
   received: ReceivedWebhook[];
   respond: (hook: ReceivedWebhook) => number | 'hang';
   /** Resolves once `predicate` holds for the received list; fails after `timeoutMs`. */
-  waitFor(predicate: (received: ReceivedWebhook[]) => boolean, timeoutMs?: number): Promise<ReceivedWebhook[]>;
+  waitFor(
+    predicate: (received: ReceivedWebhook[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,12 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const hook: ReceivedWebhook = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const hook: ReceivedWebhook = {
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       received.push(hook);
       const status = receiver.respond(hook);
       if (status !== 'hang') res.writeHead(status).end();
@@ -51,7 +59,11 @@ export async function startReceiver(): Promise<Receiver> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`receiver: condition not met within ${timeoutMs} ms (${received.length} webhooks received)`));
+          reject(
+            new Error(
+              `receiver: condition not met within ${timeoutMs} ms (${received.length} webhooks received)`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

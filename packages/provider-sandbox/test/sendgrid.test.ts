@@ -24,11 +24,17 @@ afterAll(async () => {
 });
 
 const events = (): SendgridEvent[] => receiver.received.flatMap((h) => JSON.parse(h.body) as SendgridEvent[]);
-const eventsOf = (email: string): string[] => events().filter((e) => e.email === email).map((e) => e.event);
+const eventsOf = (email: string): string[] =>
+  events()
+    .filter((e) => e.email === email)
+    .map((e) => e.event);
 
 interface ResponseError {
   code: number;
-  response: { body: { errors: Array<{ message: string; field: string | null }> }; headers: Record<string, string> };
+  response: {
+    body: { errors: Array<{ message: string; field: string | null }> };
+    headers: Record<string, string>;
+  };
 }
 
 describe('SendGrid mail through @sendgrid/mail and the signed Event Webhook', () => {
@@ -73,14 +79,23 @@ describe('SendGrid mail through @sendgrid/mail and the signed Event Webhook', ()
       html: '<p>Kick-off at 20:00</p>',
     });
     expect(response.statusCode).toBe(202);
-    await receiver.waitFor(() => eventsOf('deferred@example.com').includes('delivered') && eventsOf('bounce@example.com').includes('bounce'));
+    await receiver.waitFor(
+      () =>
+        eventsOf('deferred@example.com').includes('delivered') &&
+        eventsOf('bounce@example.com').includes('bounce'),
+    );
     expect(eventsOf('bounce@example.com')).toEqual(['processed', 'bounce']);
     expect(eventsOf('someone@dropped.test')).toEqual(['dropped']);
     expect(eventsOf('deferred@example.com')).toEqual(['processed', 'deferred', 'delivered']);
     expect(eventsOf('ok@example.com')).toEqual(['processed', 'delivered']);
     // Events are batched: the first array holds every recipient's first event.
     const firstBatch = JSON.parse(receiver.received[0]!.body) as SendgridEvent[];
-    expect(firstBatch.slice(0, 4).map((e) => e.event)).toEqual(['processed', 'dropped', 'processed', 'processed']);
+    expect(firstBatch.slice(0, 4).map((e) => e.event)).toEqual([
+      'processed',
+      'dropped',
+      'processed',
+      'processed',
+    ]);
     expect(receiver.received.length).toBeLessThan(events().length);
     const bounce = events().find((e) => e.event === 'bounce')!;
     expect(bounce).toMatchObject({ type: 'bounce', status: '5.1.1' });
@@ -93,27 +108,43 @@ describe('SendGrid mail through @sendgrid/mail and the signed Event Webhook', ()
       .catch((e: unknown) => e)) as ResponseError;
     expect(tooMany.code).toBe(400);
     expect(tooMany.response.body.errors).toEqual(
-      expect.arrayContaining([expect.objectContaining({ field: 'personalizations', message: 'The maximum number of personalizations is 1000.' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          field: 'personalizations',
+          message: 'The maximum number of personalizations is 1000.',
+        }),
+      ]),
     );
 
-    const oneBig = (await mail.send({ to: recipients, from: 'tickets@matchday.test', subject: 's', text: 't' }).catch((e: unknown) => e)) as ResponseError;
+    const oneBig = (await mail
+      .send({ to: recipients, from: 'tickets@matchday.test', subject: 's', text: 't' })
+      .catch((e: unknown) => e)) as ResponseError;
     expect(oneBig.code).toBe(400);
     expect(oneBig.response.body.errors[0]!.message).toMatch(/no more than 1000/);
     expect(sandbox.state.sendgrid.messages.size).toBe(0);
 
-    const [ok] = await mail.sendMultiple({ to: recipients.slice(0, 1000), from: 'tickets@matchday.test', subject: 's', text: 't' });
+    const [ok] = await mail.sendMultiple({
+      to: recipients.slice(0, 1000),
+      from: 'tickets@matchday.test',
+      subject: 's',
+      text: 't',
+    });
     expect(ok.statusCode).toBe(202);
   });
 
   it('when the email has no content or subject, then each problem is named by field', async () => {
-    const err = (await mail.send({ to: 'fan@example.com', from: 'tickets@matchday.test' } as never).catch((e: unknown) => e)) as ResponseError;
+    const err = (await mail
+      .send({ to: 'fan@example.com', from: 'tickets@matchday.test' } as never)
+      .catch((e: unknown) => e)) as ResponseError;
     expect(err.code).toBe(400);
     expect(err.response.body.errors.map((e) => e.field)).toEqual(['subject', 'content']);
   });
 
   it('when the API key is wrong, then the request is refused with 401', async () => {
     const wrong = sendgridMail({ apiKey: 'SG.wrong.key', baseUrl: sandbox.url });
-    const err = (await wrong.send({ to: 'fan@example.com', from: 'tickets@matchday.test', subject: 's', text: 't' }).catch((e: unknown) => e)) as ResponseError;
+    const err = (await wrong
+      .send({ to: 'fan@example.com', from: 'tickets@matchday.test', subject: 's', text: 't' })
+      .catch((e: unknown) => e)) as ResponseError;
     expect(err.code).toBe(401);
   });
 

@@ -29,27 +29,54 @@ const eventTypes = (): string[] =>
   receiver.received.map((h) => (JSON.parse(h.body) as { type: string }).type);
 
 async function paidIntent(amount: number, paymentMethod = 'pm_card_visa'): Promise<Stripe.PaymentIntent> {
-  return stripe.paymentIntents.create({ amount, currency: 'eur', payment_method: paymentMethod, confirm: true }, { idempotencyKey: key() });
+  return stripe.paymentIntents.create(
+    { amount, currency: 'eur', payment_method: paymentMethod, confirm: true },
+    { idempotencyKey: key() },
+  );
 }
 
 describe('Stripe payment intents through the official SDK', () => {
   it('when a manual-capture payment is created, confirmed and captured, then it succeeds with a captured charge and a balance transaction', async () => {
     const created = await stripe.paymentIntents.create(
-      { amount: 5000, currency: 'eur', capture_method: 'manual', payment_method: 'pm_card_visa', metadata: { booking_id: 'b-1' } },
+      {
+        amount: 5000,
+        currency: 'eur',
+        capture_method: 'manual',
+        payment_method: 'pm_card_visa',
+        metadata: { booking_id: 'b-1' },
+      },
       { idempotencyKey: key() },
     );
-    expect(created).toMatchObject({ object: 'payment_intent', status: 'requires_confirmation', amount: 5000, currency: 'eur' });
+    expect(created).toMatchObject({
+      object: 'payment_intent',
+      status: 'requires_confirmation',
+      amount: 5000,
+      currency: 'eur',
+    });
     expect(created.id).toMatch(/^pi_/);
 
     const confirmed = await stripe.paymentIntents.confirm(created.id, {}, { idempotencyKey: key() });
-    expect(confirmed).toMatchObject({ status: 'requires_capture', amount_capturable: 5000, amount_received: 0 });
+    expect(confirmed).toMatchObject({
+      status: 'requires_capture',
+      amount_capturable: 5000,
+      amount_received: 0,
+    });
     expect(confirmed.latest_charge).toMatch(/^ch_/);
 
-    const captured = await stripe.paymentIntents.capture(created.id, { amount_to_capture: 4000 }, { idempotencyKey: key() });
+    const captured = await stripe.paymentIntents.capture(
+      created.id,
+      { amount_to_capture: 4000 },
+      { idempotencyKey: key() },
+    );
     expect(captured).toMatchObject({ status: 'succeeded', amount_received: 4000, amount_capturable: 0 });
 
     const charge = await stripe.charges.retrieve(captured.latest_charge as string);
-    expect(charge).toMatchObject({ captured: true, amount: 5000, amount_captured: 4000, payment_intent: created.id });
+    expect(charge).toMatchObject({
+      captured: true,
+      amount: 5000,
+      amount_captured: 4000,
+      payment_intent: created.id,
+    });
     const txn = await stripe.balanceTransactions.retrieve(charge.balance_transaction as string);
     expect(txn).toMatchObject({ type: 'charge', amount: 4000, fee: 146, net: 3854, source: charge.id });
 
@@ -59,10 +86,18 @@ describe('Stripe payment intents through the official SDK', () => {
 
   it('when the charge is larger than what is capturable, then capture is refused and nothing is captured', async () => {
     const pi = await stripe.paymentIntents.create(
-      { amount: 1000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true },
+      {
+        amount: 1000,
+        currency: 'usd',
+        capture_method: 'manual',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      },
       { idempotencyKey: key() },
     );
-    await expect(stripe.paymentIntents.capture(pi.id, { amount_to_capture: 1001 }, { idempotencyKey: key() })).rejects.toMatchObject({
+    await expect(
+      stripe.paymentIntents.capture(pi.id, { amount_to_capture: 1001 }, { idempotencyKey: key() }),
+    ).rejects.toMatchObject({
       type: 'StripeInvalidRequestError',
       code: 'amount_too_large',
       param: 'amount_to_capture',
@@ -95,7 +130,9 @@ describe('Stripe payment intents through the official SDK', () => {
   it('when an idempotency key is reused with different parameters, then the SDK throws StripeIdempotencyError', async () => {
     const idempotencyKey = key();
     await stripe.paymentIntents.create({ amount: 700, currency: 'eur' }, { idempotencyKey });
-    const err = await stripe.paymentIntents.create({ amount: 800, currency: 'eur' }, { idempotencyKey }).catch((e: unknown) => e);
+    const err = await stripe.paymentIntents
+      .create({ amount: 800, currency: 'eur' }, { idempotencyKey })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect((err as Stripe.errors.StripeError).type).toBe('StripeIdempotencyError');
     expect(sandbox.state.stripe.paymentIntents.size).toBe(1);
@@ -103,9 +140,18 @@ describe('Stripe payment intents through the official SDK', () => {
 
   it('when a declined confirmation is retried with its idempotency key, then the same decline is replayed without a second charge', async () => {
     const idempotencyKey = key();
-    const params = { amount: 900, currency: 'eur', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true };
-    const first = (await stripe.paymentIntents.create(params, { idempotencyKey }).catch((e: unknown) => e)) as Stripe.errors.StripeCardError;
-    const second = (await stripe.paymentIntents.create(params, { idempotencyKey }).catch((e: unknown) => e)) as Stripe.errors.StripeCardError;
+    const params = {
+      amount: 900,
+      currency: 'eur',
+      payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+      confirm: true,
+    };
+    const first = (await stripe.paymentIntents
+      .create(params, { idempotencyKey })
+      .catch((e: unknown) => e)) as Stripe.errors.StripeCardError;
+    const second = (await stripe.paymentIntents
+      .create(params, { idempotencyKey })
+      .catch((e: unknown) => e)) as Stripe.errors.StripeCardError;
     expect(second).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(second.decline_code).toBe('insufficient_funds');
     expect(second.charge).toBe(first.charge);
@@ -114,16 +160,23 @@ describe('Stripe payment intents through the official SDK', () => {
 
   it('when refunds would exceed what was captured minus already refunded, then the excess refund is rejected', async () => {
     const pi = await paidIntent(3000);
-    const r1 = await stripe.refunds.create({ payment_intent: pi.id, amount: 2000 }, { idempotencyKey: key() });
+    const r1 = await stripe.refunds.create(
+      { payment_intent: pi.id, amount: 2000 },
+      { idempotencyKey: key() },
+    );
     expect(r1).toMatchObject({ object: 'refund', status: 'succeeded', amount: 2000, payment_intent: pi.id });
     expect(r1.id).toMatch(/^re_/);
 
-    const tooMuch = await stripe.refunds.create({ payment_intent: pi.id, amount: 1500 }, { idempotencyKey: key() }).catch((e: unknown) => e);
+    const tooMuch = await stripe.refunds
+      .create({ payment_intent: pi.id, amount: 1500 }, { idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(tooMuch).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(tooMuch).toMatchObject({ code: 'amount_too_large', param: 'amount', statusCode: 400 });
 
     await stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() });
-    const nothingLeft = await stripe.refunds.create({ payment_intent: pi.id, amount: 1 }, { idempotencyKey: key() }).catch((e: unknown) => e);
+    const nothingLeft = await stripe.refunds
+      .create({ payment_intent: pi.id, amount: 1 }, { idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(nothingLeft).toMatchObject({ type: 'StripeInvalidRequestError', code: 'charge_already_refunded' });
 
     const charge = await stripe.charges.retrieve(pi.latest_charge as string);
@@ -149,9 +202,14 @@ describe('Stripe payment intents through the official SDK', () => {
 
     const refunds = await stripe.balanceTransactions.list({ type: 'refund' });
     expect(refunds.data.map((t) => t.amount)).toEqual([-200, -100]);
-    const future = await stripe.balanceTransactions.list({ created: { gte: Math.floor(Date.now() / 1000) + 3600 } });
+    const future = await stripe.balanceTransactions.list({
+      created: { gte: Math.floor(Date.now() / 1000) + 3600 },
+    });
     expect(future.data).toHaveLength(0);
-    const recent = await stripe.balanceTransactions.list({ created: { gte: Math.floor(Date.now() / 1000) - 60 }, limit: 100 });
+    const recent = await stripe.balanceTransactions.list({
+      created: { gte: Math.floor(Date.now() / 1000) - 60 },
+      limit: 100,
+    });
     expect(recent.data).toHaveLength(7);
   });
 
@@ -168,16 +226,26 @@ describe('Stripe payment intents through the official SDK', () => {
     const pi = await paidIntent(1200);
     await receiver.waitFor(() => eventTypes().includes('payment_intent.succeeded'));
     const events = receiver.received.map((h) =>
-      stripe.webhooks.constructEvent(h.body, h.headers['stripe-signature'] as string, sandbox.secrets.stripeWebhookSecret),
+      stripe.webhooks.constructEvent(
+        h.body,
+        h.headers['stripe-signature'] as string,
+        sandbox.secrets.stripeWebhookSecret,
+      ),
     );
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']),
+    );
     const succeeded = events.find((e) => e.type === 'payment_intent.succeeded')!;
     expect((succeeded.data.object as Stripe.PaymentIntent).id).toBe(pi.id);
     expect(succeeded.id).toMatch(/^evt_/);
     expect(receiver.received[0]!.path).toBe('/webhooks/stripe');
 
     expect(() =>
-      stripe.webhooks.constructEvent(receiver.received[0]!.body, receiver.received[0]!.headers['stripe-signature'] as string, 'whsec_wrong'),
+      stripe.webhooks.constructEvent(
+        receiver.received[0]!.body,
+        receiver.received[0]!.headers['stripe-signature'] as string,
+        'whsec_wrong',
+      ),
     ).toThrow(Stripe.errors.StripeSignatureVerificationError);
 
     const listed = await stripe.events.list({ type: 'payment_intent.succeeded' });
@@ -195,9 +263,13 @@ describe('Stripe payment intents through the official SDK', () => {
     expect(delivery!.attempts.map((a) => a.outcome)).toEqual(['http_error', 'http_error', 'delivered']);
     // Each attempt is signed afresh and verifies.
     for (const h of receiver.received) {
-      expect(stripe.webhooks.constructEvent(h.body, h.headers['stripe-signature'] as string, sandbox.secrets.stripeWebhookSecret).type).toBe(
-        'payment_intent.created',
-      );
+      expect(
+        stripe.webhooks.constructEvent(
+          h.body,
+          h.headers['stripe-signature'] as string,
+          sandbox.secrets.stripeWebhookSecret,
+        ).type,
+      ).toBe('payment_intent.created');
     }
   });
 
@@ -207,11 +279,24 @@ describe('Stripe payment intents through the official SDK', () => {
     const disputes = await stripe.disputes.list({ payment_intent: pi.id });
     expect(disputes.data).toHaveLength(1);
     const dispute = disputes.data[0]!;
-    expect(dispute).toMatchObject({ object: 'dispute', amount: 4200, reason: 'fraudulent', status: 'needs_response', charge: pi.latest_charge });
+    expect(dispute).toMatchObject({
+      object: 'dispute',
+      amount: 4200,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      charge: pi.latest_charge,
+    });
     expect(dispute.id).toMatch(/^dp_/);
-    expect(dispute.balance_transactions[0]).toMatchObject({ type: 'adjustment', amount: -4200, fee: 1500, reporting_category: 'dispute' });
+    expect(dispute.balance_transactions[0]).toMatchObject({
+      type: 'adjustment',
+      amount: -4200,
+      fee: 1500,
+      reporting_category: 'dispute',
+    });
     expect((await stripe.charges.retrieve(pi.latest_charge as string)).disputed).toBe(true);
-    await expect(stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() })).rejects.toMatchObject({ code: 'charge_disputed' });
+    await expect(
+      stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: key() }),
+    ).rejects.toMatchObject({ code: 'charge_disputed' });
   });
 
   it('when the bank reverses a payment through the control API, then a lost bank_cannot_process dispute takes the money back', async () => {
@@ -223,7 +308,13 @@ describe('Stripe payment intents through the official SDK', () => {
     });
     expect(res.status).toBe(201);
     await receiver.waitFor(() => eventTypes().includes('charge.dispute.closed'));
-    expect(eventTypes()).toEqual(expect.arrayContaining(['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed']));
+    expect(eventTypes()).toEqual(
+      expect.arrayContaining([
+        'charge.dispute.created',
+        'charge.dispute.funds_withdrawn',
+        'charge.dispute.closed',
+      ]),
+    );
     const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
     expect(dispute).toMatchObject({ reason: 'bank_cannot_process', status: 'lost', amount: 3300 });
     const adjustments = await stripe.balanceTransactions.list({ type: 'adjustment' });
@@ -257,23 +348,56 @@ describe('Stripe payment intents through the official SDK', () => {
 
   it('when an authorized intent is cancelled, then the authorization is released and it cannot be captured', async () => {
     const pi = await stripe.paymentIntents.create(
-      { amount: 1500, currency: 'eur', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true },
+      {
+        amount: 1500,
+        currency: 'eur',
+        capture_method: 'manual',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      },
       { idempotencyKey: key() },
     );
-    const canceled = await stripe.paymentIntents.cancel(pi.id, { cancellation_reason: 'abandoned' }, { idempotencyKey: key() });
-    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned', amount_capturable: 0 });
+    const canceled = await stripe.paymentIntents.cancel(
+      pi.id,
+      { cancellation_reason: 'abandoned' },
+      { idempotencyKey: key() },
+    );
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'abandoned',
+      amount_capturable: 0,
+    });
     await expect(stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: key() })).rejects.toMatchObject({
       code: 'payment_intent_unexpected_state',
     });
-    expect(await stripe.charges.retrieve(pi.latest_charge as string)).toMatchObject({ refunded: true, amount_captured: 0 });
+    expect(await stripe.charges.retrieve(pi.latest_charge as string)).toMatchObject({
+      refunded: true,
+      amount_captured: 0,
+    });
   });
 
   it('when an intent is retrieved with expand, then the latest charge comes back as an object', async () => {
     const pi = await paidIntent(800);
-    const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge.balance_transaction'] });
+    const expanded = await stripe.paymentIntents.retrieve(pi.id, {
+      expand: ['latest_charge.balance_transaction'],
+    });
     const charge = expanded.latest_charge as Stripe.Charge;
     expect(charge.object).toBe('charge');
     expect((charge.balance_transaction as Stripe.BalanceTransaction).amount).toBe(800);
+  });
+
+  it('when a parameter is not part of the API, then the request is refused naming it', async () => {
+    await expect(
+      stripe.paymentIntents.create(
+        { amount: 100, currency: 'eur', amount_in_cents: 100 } as Stripe.PaymentIntentCreateParams,
+        { idempotencyKey: key() },
+      ),
+    ).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      code: 'parameter_unknown',
+      param: 'amount_in_cents',
+    });
+    expect(sandbox.state.stripe.paymentIntents.size).toBe(0);
   });
 
   it('when the API key is wrong or the object is unknown, then the SDK throws the matching error classes', async () => {
@@ -283,7 +407,10 @@ describe('Stripe payment intents through the official SDK', () => {
     expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing' });
     await expect(
-      stripe.paymentIntents.create({ amount: 100, currency: 'eur', payment_method: 'card_1234' }, { idempotencyKey: key() }),
+      stripe.paymentIntents.create(
+        { amount: 100, currency: 'eur', payment_method: 'card_1234' },
+        { idempotencyKey: key() },
+      ),
     ).rejects.toMatchObject({ code: 'resource_missing', param: 'payment_method' });
   });
 });
