@@ -17,7 +17,11 @@ export interface ComposeVolume {
 export interface ComposeService {
   readonly name: string;
   readonly image?: string;
-  readonly build?: { readonly context: string; readonly dockerfile: string; readonly args: Readonly<Record<string, string>> };
+  readonly build?: {
+    readonly context: string;
+    readonly dockerfile: string;
+    readonly args: Readonly<Record<string, string>>;
+  };
   readonly environment: Readonly<Record<string, string>>;
   /** depends_on target → condition. */
   readonly dependsOn: Readonly<Record<string, string>>;
@@ -43,14 +47,21 @@ function keyValues(value: unknown): Record<string, string> {
       }),
     );
   }
-  return Object.fromEntries(Object.entries(asRecord(value)).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
+  return Object.fromEntries(
+    Object.entries(asRecord(value)).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
+  );
 }
 
 function normaliseService(name: string, raw: Record<string, unknown>): ComposeService {
   const build = raw.build;
   const dependsOn = Array.isArray(raw.depends_on)
     ? Object.fromEntries(raw.depends_on.map((d) => [String(d), 'service_started']))
-    : Object.fromEntries(Object.entries(asRecord(raw.depends_on)).map(([k, v]) => [k, asString(asRecord(v).condition) ?? 'service_started']));
+    : Object.fromEntries(
+        Object.entries(asRecord(raw.depends_on)).map(([k, v]) => [
+          k,
+          asString(asRecord(v).condition) ?? 'service_started',
+        ]),
+      );
   const volumes = asArray(raw.volumes).map((v): ComposeVolume => {
     if (typeof v === 'string') {
       const [source = '', target = ''] = v.split(':');
@@ -59,7 +70,9 @@ function normaliseService(name: string, raw: Record<string, unknown>): ComposeSe
     const r = asRecord(v);
     return { source: asString(r.source) ?? '', target: asString(r.target) ?? '', bind: r.type === 'bind' };
   });
-  const command = [raw.entrypoint, raw.command].flatMap((c) => (Array.isArray(c) ? c.map(String) : c === undefined ? [] : [String(c)])).join(' ');
+  const command = [raw.entrypoint, raw.command]
+    .flatMap((c) => (Array.isArray(c) ? c.map(String) : c === undefined ? [] : [String(c)]))
+    .join(' ');
   const image = asString(raw.image);
   const restart = asString(raw.restart);
   return {
@@ -81,14 +94,21 @@ function normaliseService(name: string, raw: Record<string, unknown>): ComposeSe
     dependsOn,
     hasHealthcheck: isRecord(raw.healthcheck) && raw.healthcheck.disable !== true,
     ...(restart === undefined ? {} : { restart }),
-    ports: asArray(raw.ports).map((p) => (isRecord(p) ? `${String(p.published)}:${String(p.target)}` : String(p))),
+    ports: asArray(raw.ports).map((p) =>
+      isRecord(p) ? `${String(p.published)}:${String(p.target)}` : String(p),
+    ),
     volumes,
     command,
   };
 }
 
 export function parseCompose(raw: unknown): ComposeFile {
-  const services = Object.fromEntries(Object.entries(asRecord(asRecord(raw).services)).map(([name, s]) => [name, normaliseService(name, asRecord(s))]));
+  const services = Object.fromEntries(
+    Object.entries(asRecord(asRecord(raw).services)).map(([name, s]) => [
+      name,
+      normaliseService(name, asRecord(s)),
+    ]),
+  );
   return { raw, services };
 }
 
@@ -118,7 +138,10 @@ let composeValidator: ReturnType<Ajv2019['compile']> | undefined;
 export function composeSchemaProblems(raw: unknown): string[] {
   if (!composeValidator) {
     const schema = asRecord(withoutLegacyIds(composeSchema));
-    const properties = { ...asRecord(schema.properties), name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' } };
+    const properties = {
+      ...asRecord(schema.properties),
+      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' },
+    };
     const ajv = new Ajv2019({
       strict: false,
       allErrors: true,
@@ -129,7 +152,10 @@ export function composeSchemaProblems(raw: unknown): string[] {
   }
   if (composeValidator(raw)) return [];
   return (composeValidator.errors ?? []).map((e) => {
-    const extra = isRecord(e.params) && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : '';
+    const extra =
+      isRecord(e.params) && 'additionalProperty' in e.params
+        ? ` (${String(e.params.additionalProperty)})`
+        : '';
     return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${extra}`;
   });
 }
@@ -145,7 +171,9 @@ export function dependsOnProblems(compose: ComposeFile): string[] {
       } else if (condition === 'service_healthy' && !dep.hasHealthcheck) {
         problems.push(`${service.name} waits for ${target} to be healthy, but ${target} has no healthcheck`);
       } else if (condition === 'service_completed_successfully' && (dep.restart ?? 'no') !== 'no') {
-        problems.push(`${service.name} waits for ${target} to complete, but ${target} restarts (${dep.restart})`);
+        problems.push(
+          `${service.name} waits for ${target} to complete, but ${target} restarts (${dep.restart})`,
+        );
       }
     }
   }
@@ -154,29 +182,32 @@ export function dependsOnProblems(compose: ComposeFile): string[] {
 
 /**
  * Services built from the repository's Dockerfile name a known package in their SERVICE argument,
- * and the Dockerfile exists. Once a package's folder exists, it must have the `build` script the
- * image runs.
+ * and the Dockerfile exists. A package not written yet is tolerated; once its manifest exists, it
+ * must carry the name the image's `pnpm --filter @matchday/<SERVICE>` selects.
  */
 export function buildProblems(compose: ComposeFile, packageFolder: (service: string) => string): string[] {
   const problems: string[] = [];
   for (const service of Object.values(compose.services)) {
     if (!service.build) continue;
     const dockerfile = path.posix.join(service.build.context, service.build.dockerfile);
-    if (!repoFileExists(dockerfile)) problems.push(`${service.name} is built from ${dockerfile}, which does not exist`);
+    if (!repoFileExists(dockerfile))
+      problems.push(`${service.name} is built from ${dockerfile}, which does not exist`);
     const arg = service.build.args.SERVICE;
     if (arg === undefined) {
       problems.push(`${service.name} is built without the SERVICE build argument`);
       continue;
     }
     if (!buildableServices.includes(arg)) {
-      problems.push(`${service.name} builds SERVICE=${arg}, which is not one of ${buildableServices.join(', ')}`);
+      problems.push(
+        `${service.name} builds SERVICE=${arg}, which is not one of ${buildableServices.join(', ')}`,
+      );
       continue;
     }
     const manifest = path.posix.join(packageFolder(arg), 'package.json');
     if (repoFileExists(manifest)) {
       const [pkg] = readRepoYaml(manifest); // JSON is YAML
-      if (asRecord(pkg).name !== `@matchday/${arg}`) problems.push(`${manifest} is not named @matchday/${arg}`);
-      if (!asString(asRecord(asRecord(pkg).scripts).build)) problems.push(`${manifest} has no build script, which the image runs`);
+      if (asRecord(pkg).name !== `@matchday/${arg}`)
+        problems.push(`${manifest} is not named @matchday/${arg}`);
     }
   }
   return problems;
@@ -221,7 +252,11 @@ export function environmentHostProblems(compose: ComposeFile): string[] {
   const ports = composeHostPorts(compose);
   return Object.values(compose.services)
     .filter((s) => s.build)
-    .flatMap((s) => Object.entries(s.environment).flatMap(([key, value]) => endpointProblems(`${s.name} ${key}`, value, ports)));
+    .flatMap((s) =>
+      Object.entries(s.environment).flatMap(([key, value]) =>
+        endpointProblems(`${s.name} ${key}`, value, ports),
+      ),
+    );
 }
 
 /**
@@ -229,16 +264,25 @@ export function environmentHostProblems(compose: ComposeFile): string[] {
  * services send and the sandbox accepts, a webhook secret the sandbox signs with and
  * webhook-ingest verifies with. The sandbox's `SANDBOX_X` is the services' `X`.
  */
-export function sharedSettingProblems(compose: ComposeFile, prefixes: readonly string[] = ['STRIPE_', 'TWILIO_', 'SENDGRID_', 'FCM_']): string[] {
+export function sharedSettingProblems(
+  compose: ComposeFile,
+  prefixes: readonly string[] = ['STRIPE_', 'TWILIO_', 'SENDGRID_', 'FCM_'],
+): string[] {
   const seen = new Map<string, { service: string; key: string; value: string }>();
   const problems: string[] = [];
   for (const service of Object.values(compose.services)) {
     for (const [key, value] of Object.entries(service.environment)) {
       const setting = key.replace(/^SANDBOX_/, '');
-      if (!prefixes.some((p) => setting.startsWith(p)) || setting.endsWith('_URL') || setting.endsWith('_BASE')) continue;
+      if (
+        !prefixes.some((p) => setting.startsWith(p)) ||
+        setting.endsWith('_URL') ||
+        setting.endsWith('_BASE')
+      )
+        continue;
       const first = seen.get(setting);
       if (!first) seen.set(setting, { service: service.name, key, value });
-      else if (first.value !== value) problems.push(`${first.service} ${first.key} and ${service.name} ${key} differ`);
+      else if (first.value !== value)
+        problems.push(`${first.service} ${first.key} and ${service.name} ${key} differ`);
     }
   }
   return problems;
@@ -249,15 +293,30 @@ export function sharedSettingProblems(compose: ComposeFile, prefixes: readonly s
  * public half of the private key the sandbox signs with (PEM); otherwise every SendGrid event
  * would be rejected as forged.
  */
-export function sendgridKeyPairProblems(compose: ComposeFile, sandbox = 'provider-sandbox', receiver = 'webhook-ingest'): string[] {
+export function sendgridKeyPairProblems(
+  compose: ComposeFile,
+  sandbox = 'provider-sandbox',
+  receiver = 'webhook-ingest',
+): string[] {
   const privatePem = compose.services[sandbox]?.environment.SANDBOX_SENDGRID_PRIVATE_KEY;
   const publicKey = compose.services[receiver]?.environment.SENDGRID_WEBHOOK_PUBLIC_KEY;
-  if (!privatePem || !publicKey) return [`${sandbox} SANDBOX_SENDGRID_PRIVATE_KEY and ${receiver} SENDGRID_WEBHOOK_PUBLIC_KEY must both be set`];
+  if (!privatePem || !publicKey)
+    return [
+      `${sandbox} SANDBOX_SENDGRID_PRIVATE_KEY and ${receiver} SENDGRID_WEBHOOK_PUBLIC_KEY must both be set`,
+    ];
   try {
-    const derived = createPublicKey(createPrivateKey(privatePem)).export({ type: 'spki', format: 'der' }).toString('base64');
-    return derived === publicKey ? [] : [`${receiver} SENDGRID_WEBHOOK_PUBLIC_KEY is not the public key of ${sandbox} SANDBOX_SENDGRID_PRIVATE_KEY`];
+    const derived = createPublicKey(createPrivateKey(privatePem))
+      .export({ type: 'spki', format: 'der' })
+      .toString('base64');
+    return derived === publicKey
+      ? []
+      : [
+          `${receiver} SENDGRID_WEBHOOK_PUBLIC_KEY is not the public key of ${sandbox} SANDBOX_SENDGRID_PRIVATE_KEY`,
+        ];
   } catch (e) {
-    return [`${sandbox} SANDBOX_SENDGRID_PRIVATE_KEY is not a usable private key: ${e instanceof Error ? e.message : String(e)}`];
+    return [
+      `${sandbox} SANDBOX_SENDGRID_PRIVATE_KEY is not a usable private key: ${e instanceof Error ? e.message : String(e)}`,
+    ];
   }
 }
 
@@ -273,5 +332,10 @@ export function publishedPorts(compose: ComposeFile): Record<string, number[]> {
 /** Topic name → partitions, from the kafka-init command (`name:partitions` pairs). */
 export function kafkaInitTopics(compose: ComposeFile, service = 'kafka-init'): Map<string, number> {
   const command = compose.services[service]?.command ?? '';
-  return new Map([...command.matchAll(/\b([a-z][a-z0-9-]*\.[a-z][a-z0-9.-]*):(\d+)\b/g)].map((m) => [m[1] ?? '', Number(m[2])]));
+  return new Map(
+    [...command.matchAll(/\b([a-z][a-z0-9-]*\.[a-z][a-z0-9.-]*):(\d+)\b/g)].map((m) => [
+      m[1] ?? '',
+      Number(m[2]),
+    ]),
+  );
 }

@@ -38,11 +38,17 @@ const loopback = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0']);
  * container itself), hosts that `ports` does not know, and ports the host does not listen on.
  * `ports(host)` returns the ports a known host listens on, or undefined for an unknown host.
  */
-export function endpointProblems(where: string, value: string, ports: (host: string) => readonly number[] | undefined): string[] {
+export function endpointProblems(
+  where: string,
+  value: string,
+  ports: (host: string) => readonly number[] | undefined,
+): string[] {
   const problems: string[] = [];
   for (const { host, port } of endpointsIn(value)) {
     if (loopback.has(host)) {
-      problems.push(`${where}: "${value}" points at ${host}, which is the container itself; use the service's hostname`);
+      problems.push(
+        `${where}: "${value}" points at ${host}, which is the container itself; use the service's hostname`,
+      );
       continue;
     }
     const listening = ports(host);

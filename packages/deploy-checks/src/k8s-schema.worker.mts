@@ -26,7 +26,8 @@ async function problemsOf({ module, object }: Request): Promise<string[]> {
     return [`${label}: no schema is known for apiVersion ${String(object.apiVersion)}`];
   }
   const model = typeof object.kind === 'string' ? exports[object.kind] : undefined;
-  if (typeof model !== 'function') return [`${label}: ${String(object.apiVersion)} has no kind ${String(object.kind)}`];
+  if (typeof model !== 'function')
+    return [`${label}: ${String(object.apiVersion)} has no kind ${String(object.kind)}`];
   try {
     new (model as ModelClass)(object).validate();
     return [];

@@ -53,8 +53,13 @@ export function loadKustomization(dir = 'k8s'): Kustomization {
     images: asArray(r.images).map((i) => {
       const image = asRecord(i);
       const newName = asString(image.newName);
-      const newTag = asString(image.newTag) ?? (image.newTag === undefined ? undefined : String(image.newTag));
-      return { name: asString(image.name) ?? '', ...(newName === undefined ? {} : { newName }), ...(newTag === undefined ? {} : { newTag }) };
+      const newTag =
+        asString(image.newTag) ?? (image.newTag === undefined ? undefined : String(image.newTag));
+      return {
+        name: asString(image.name) ?? '',
+        ...(newName === undefined ? {} : { newName }),
+        ...(newTag === undefined ? {} : { newTag }),
+      };
     }),
   };
 }
@@ -65,11 +70,19 @@ export const isTemplateManifest = (file: string): boolean => file.endsWith('.exa
 /** Every manifest in k8s/ is listed in kustomization.yaml (templates never are), and every listed file exists. */
 export function kustomizationProblems(dir = 'k8s'): string[] {
   const listed = loadKustomization(dir).resources;
-  const onDisk = listRepoFiles(dir, ['.yaml', '.yml']).filter((f) => path.posix.basename(f) !== 'kustomization.yaml');
+  const onDisk = listRepoFiles(dir, ['.yaml', '.yml']).filter(
+    (f) => path.posix.basename(f) !== 'kustomization.yaml',
+  );
   return [
-    ...onDisk.filter((f) => !isTemplateManifest(f) && !listed.includes(f)).map((f) => `${f} is not listed in ${dir}/kustomization.yaml`),
-    ...listed.filter((f) => isTemplateManifest(f)).map((f) => `${f} is a template with placeholder values but is listed in ${dir}/kustomization.yaml`),
-    ...listed.filter((f) => !repoFileExists(f)).map((f) => `${dir}/kustomization.yaml lists ${f}, which does not exist`),
+    ...onDisk
+      .filter((f) => !isTemplateManifest(f) && !listed.includes(f))
+      .map((f) => `${f} is not listed in ${dir}/kustomization.yaml`),
+    ...listed
+      .filter((f) => isTemplateManifest(f))
+      .map((f) => `${f} is a template with placeholder values but is listed in ${dir}/kustomization.yaml`),
+    ...listed
+      .filter((f) => !repoFileExists(f))
+      .map((f) => `${dir}/kustomization.yaml lists ${f}, which does not exist`),
   ];
 }
 
@@ -78,7 +91,8 @@ export function modelModule(apiVersion: string): string | undefined {
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   if (group.endsWith('.strimzi.io')) return `@kubernetes-models/strimzi-kafka-operator/${apiVersion}`;
-  if (group === '' || group.endsWith('.k8s.io') || !group.includes('.')) return `kubernetes-models/${apiVersion}`;
+  if (group === '' || group.endsWith('.k8s.io') || !group.includes('.'))
+    return `kubernetes-models/${apiVersion}`;
   return undefined;
 }
 
@@ -89,13 +103,27 @@ const describe = (o: K8sObject): string => `${o.file}: ${o.kind} ${o.name}`;
  * (@kubernetes-models/strimzi-kafka-operator): required fields, types, enums, formats.
  */
 export function schemaProblems(objects: readonly K8sObject[]): string[] {
-  const problems = objects.filter((o) => !modelModule(o.apiVersion)).map((o) => `${describe(o)}: no schema is known for ${o.apiVersion}`);
-  const requests = objects.filter((o) => modelModule(o.apiVersion)).map((o) => ({ module: modelModule(o.apiVersion), object: o.body }));
-  const output = execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(__dirname, 'k8s-schema.worker.mts')], {
-    input: JSON.stringify(requests),
-    encoding: 'utf8',
-    cwd: __dirname,
-  });
+  const problems = objects
+    .filter((o) => !modelModule(o.apiVersion))
+    .map((o) => `${describe(o)}: no schema is known for ${o.apiVersion}`);
+  const requests = objects
+    .filter((o) => modelModule(o.apiVersion))
+    .map((o) => ({ module: modelModule(o.apiVersion), object: o.body }));
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 6))
+    throw new Error(
+      `the schema check runs TypeScript with Node's type stripping (Node 22.6 or later); this is Node ${process.versions.node}`,
+    );
+  const flags = major > 23 || (major === 23 && minor >= 6) ? [] : ['--experimental-strip-types'];
+  const output = execFileSync(
+    process.execPath,
+    [...flags, '--disable-warning=ExperimentalWarning', path.join(__dirname, 'k8s-schema.worker.mts')],
+    {
+      input: JSON.stringify(requests),
+      encoding: 'utf8',
+      cwd: __dirname,
+    },
+  );
   return [...problems, ...(JSON.parse(output) as string[])];
 }
 
@@ -107,7 +135,9 @@ export function schemaProblems(objects: readonly K8sObject[]): string[] {
  */
 export function unknownFieldProblems(objects: readonly K8sObject[]): string[] {
   const checked = objects.filter((o) => modelModule(o.apiVersion) && /^[A-Z][A-Za-z0-9]*$/.test(o.kind));
-  const imports = checked.map((o, i) => `import type { I${o.kind} as T${i} } from '${modelModule(o.apiVersion)}/${o.kind}';`);
+  const imports = checked.map(
+    (o, i) => `import type { I${o.kind} as T${i} } from '${modelModule(o.apiVersion)}/${o.kind}';`,
+  );
   const consts = checked.map((o, i) => `export const o${i}: T${i} = ${JSON.stringify(o.body)};`);
   const header = imports.length;
   const fileName = path.join(__dirname, '__unknown-fields__.mts');
@@ -123,7 +153,8 @@ export function unknownFieldProblems(objects: readonly K8sObject[]): string[] {
   };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (f, language, ...rest) => (f === fileName ? ts.createSourceFile(f, text, language) : getSourceFile.call(host, f, language, ...rest));
+  host.getSourceFile = (f, language, ...rest) =>
+    f === fileName ? ts.createSourceFile(f, text, language) : getSourceFile.call(host, f, language, ...rest);
   host.fileExists = (f) => f === fileName || fileExists.call(host, f);
   host.readFile = (f) => (f === fileName ? text : readFile.call(host, f));
   const program = ts.createProgram([fileName], options, host);
@@ -191,18 +222,43 @@ export function podsOf(objects: readonly K8sObject[]): PodShape[] {
   for (const o of objects) {
     if (o.kind === 'Deployment') {
       const ports = Object.fromEntries(
-        containersOf(o).flatMap((c) => asArray(c.ports).map(asRecord).filter((p) => asString(p.name)).map((p) => [String(p.name), Number(p.containerPort)])),
+        containersOf(o).flatMap((c) =>
+          asArray(c.ports)
+            .map(asRecord)
+            .filter((p) => asString(p.name))
+            .map((p) => [String(p.name), Number(p.containerPort)]),
+        ),
       );
-      pods.push({ owner: `Deployment ${o.name}`, labels: stringMap(asRecord(podTemplate(o).metadata).labels), ports });
+      pods.push({
+        owner: `Deployment ${o.name}`,
+        labels: stringMap(asRecord(podTemplate(o).metadata).labels),
+        ports,
+      });
     }
     if (o.kind === 'Kafka' && o.apiVersion.startsWith('kafka.strimzi.io/')) {
       const base = { 'strimzi.io/cluster': o.name, 'strimzi.io/kind': 'Kafka' };
       const spec = asRecord(o.body.spec);
-      for (const pool of objects.filter((p) => p.kind === 'KafkaNodePool' && p.labels['strimzi.io/cluster'] === o.name)) {
-        pods.push({ owner: `KafkaNodePool ${pool.name}`, labels: { ...base, 'strimzi.io/name': `${o.name}-kafka`, 'strimzi.io/pool-name': pool.name }, ports: {} });
+      for (const pool of objects.filter(
+        (p) => p.kind === 'KafkaNodePool' && p.labels['strimzi.io/cluster'] === o.name,
+      )) {
+        pods.push({
+          owner: `KafkaNodePool ${pool.name}`,
+          labels: { ...base, 'strimzi.io/name': `${o.name}-kafka`, 'strimzi.io/pool-name': pool.name },
+          ports: {},
+        });
       }
-      if (isRecord(spec.kafkaExporter)) pods.push({ owner: `Kafka ${o.name} exporter`, labels: { ...base, 'strimzi.io/name': `${o.name}-kafka-exporter` }, ports: {} });
-      if (isRecord(spec.entityOperator)) pods.push({ owner: `Kafka ${o.name} entity operator`, labels: { ...base, 'strimzi.io/name': `${o.name}-entity-operator` }, ports: {} });
+      if (isRecord(spec.kafkaExporter))
+        pods.push({
+          owner: `Kafka ${o.name} exporter`,
+          labels: { ...base, 'strimzi.io/name': `${o.name}-kafka-exporter` },
+          ports: {},
+        });
+      if (isRecord(spec.entityOperator))
+        pods.push({
+          owner: `Kafka ${o.name} entity operator`,
+          labels: { ...base, 'strimzi.io/name': `${o.name}-entity-operator` },
+          ports: {},
+        });
     }
   }
   return pods;
@@ -251,18 +307,27 @@ export function referenceProblems(objects: readonly K8sObject[]): string[] {
     switch (o.kind) {
       case 'Deployment': {
         const templateLabels = stringMap(asRecord(podTemplate(o).metadata).labels);
-        if (!selectorMatches(spec.selector, templateLabels)) problems.push(`${describe(o)}: its selector does not match its own pod template's labels`);
+        if (!selectorMatches(spec.selector, templateLabels))
+          problems.push(`${describe(o)}: its selector does not match its own pod template's labels`);
         break;
       }
       case 'Service': {
-        const targets = selected({ matchLabels: spec.selector }).filter((p) => p.owner.startsWith('Deployment'));
-        if (!isRecord(spec.selector) || Object.keys(spec.selector).length === 0) problems.push(`${describe(o)}: has no selector`);
-        else if (targets.length === 0) problems.push(`${describe(o)}: its selector matches no Deployment's pods`);
+        const targets = selected({ matchLabels: spec.selector }).filter((p) =>
+          p.owner.startsWith('Deployment'),
+        );
+        if (!isRecord(spec.selector) || Object.keys(spec.selector).length === 0)
+          problems.push(`${describe(o)}: has no selector`);
+        else if (targets.length === 0)
+          problems.push(`${describe(o)}: its selector matches no Deployment's pods`);
         for (const p of asArray(spec.ports).map(asRecord)) {
           const target = p.targetPort ?? p.port;
           for (const pod of targets) {
-            const ok = typeof target === 'string' ? target in pod.ports : Object.values(pod.ports).includes(Number(target));
-            if (!ok) problems.push(`${describe(o)}: targetPort ${String(target)} is not a port of ${pod.owner}`);
+            const ok =
+              typeof target === 'string'
+                ? target in pod.ports
+                : Object.values(pod.ports).includes(Number(target));
+            if (!ok)
+              problems.push(`${describe(o)}: targetPort ${String(target)} is not a port of ${pod.owner}`);
           }
         }
         break;
@@ -270,14 +335,21 @@ export function referenceProblems(objects: readonly K8sObject[]): string[] {
       case 'HorizontalPodAutoscaler': {
         const ref = asRecord(spec.scaleTargetRef);
         const target = deployments.find((d) => ref.kind === 'Deployment' && d.name === ref.name);
-        if (!target) problems.push(`${describe(o)}: scales ${String(ref.kind)} ${String(ref.name)}, which does not exist`);
+        if (!target)
+          problems.push(
+            `${describe(o)}: scales ${String(ref.kind)} ${String(ref.name)}, which does not exist`,
+          );
         else if (asRecord(target.body.spec).replicas !== undefined)
-          problems.push(`${describe(target)}: sets spec.replicas although ${o.name} autoscales it (every apply would reset the replica count)`);
-        if (Number(spec.minReplicas ?? 1) > Number(spec.maxReplicas)) problems.push(`${describe(o)}: minReplicas exceeds maxReplicas`);
+          problems.push(
+            `${describe(target)}: sets spec.replicas although ${o.name} autoscales it (every apply would reset the replica count)`,
+          );
+        if (Number(spec.minReplicas ?? 1) > Number(spec.maxReplicas))
+          problems.push(`${describe(o)}: minReplicas exceeds maxReplicas`);
         break;
       }
       case 'PodDisruptionBudget':
-        if (!selected(spec.selector).some((p) => p.owner.startsWith('Deployment'))) problems.push(`${describe(o)}: its selector matches no Deployment's pods`);
+        if (!selected(spec.selector).some((p) => p.owner.startsWith('Deployment')))
+          problems.push(`${describe(o)}: its selector matches no Deployment's pods`);
         break;
       case 'NetworkPolicy': {
         const targets = selected(spec.podSelector);
@@ -285,13 +357,19 @@ export function referenceProblems(objects: readonly K8sObject[]): string[] {
         for (const rule of asArray(spec.ingress).map(asRecord)) {
           for (const peer of asArray(rule.from).map(asRecord)) {
             // A podSelector without a namespaceSelector means pods of this namespace.
-            if (isRecord(peer.podSelector) && peer.namespaceSelector === undefined && selected(peer.podSelector).length === 0)
+            if (
+              isRecord(peer.podSelector) &&
+              peer.namespaceSelector === undefined &&
+              selected(peer.podSelector).length === 0
+            )
               problems.push(`${describe(o)}: an ingress peer's podSelector matches no pod`);
           }
           for (const port of asArray(rule.ports).map(asRecord)) {
             if (typeof port.port === 'string') {
               for (const pod of targets.filter((p) => !(String(port.port) in p.ports)))
-                problems.push(`${describe(o)}: port "${String(port.port)}" is not a named port of ${pod.owner}`);
+                problems.push(
+                  `${describe(o)}: port "${String(port.port)}" is not a named port of ${pod.owner}`,
+                );
             }
           }
         }
@@ -303,16 +381,24 @@ export function referenceProblems(objects: readonly K8sObject[]): string[] {
             const backend = asRecord(asRecord(p.backend).service);
             const port = asRecord(backend.port);
             const ports = services.get(String(backend.name));
-            if (!ports) problems.push(`${describe(o)}: backend Service ${String(backend.name)} does not exist`);
-            else if (!ports.some((sp) => (port.name !== undefined ? sp.name === port.name : sp.port === Number(port.number))))
-              problems.push(`${describe(o)}: Service ${String(backend.name)} has no port ${String(port.name ?? port.number)}`);
+            if (!ports)
+              problems.push(`${describe(o)}: backend Service ${String(backend.name)} does not exist`);
+            else if (
+              !ports.some((sp) =>
+                port.name !== undefined ? sp.name === port.name : sp.port === Number(port.number),
+              )
+            )
+              problems.push(
+                `${describe(o)}: Service ${String(backend.name)} has no port ${String(port.name ?? port.number)}`,
+              );
           }
         }
         break;
       }
       case 'KafkaNodePool':
       case 'KafkaTopic':
-        if (!kafkas.has(o.labels['strimzi.io/cluster'] ?? '')) problems.push(`${describe(o)}: label strimzi.io/cluster does not name a Kafka in the manifests`);
+        if (!kafkas.has(o.labels['strimzi.io/cluster'] ?? ''))
+          problems.push(`${describe(o)}: label strimzi.io/cluster does not name a Kafka in the manifests`);
         break;
       default:
         break;
@@ -332,18 +418,36 @@ const probePath = (probe: unknown): string | undefined => asString(asRecord(asRe
  * a real port, an image whose tag the kustomization pins, and Secret/ConfigMap references that
  * resolve (Secrets against the template in secrets.example.yaml).
  */
-export function workloadProblems(objects: readonly K8sObject[], secretTemplates: readonly K8sObject[], kustomization: Kustomization): string[] {
+export function workloadProblems(
+  objects: readonly K8sObject[],
+  secretTemplates: readonly K8sObject[],
+  kustomization: Kustomization,
+): string[] {
   const problems: string[] = [];
-  const secrets = new Map(secretTemplates.filter((s) => s.kind === 'Secret').map((s) => [s.name, new Set([...Object.keys(asRecord(s.body.stringData)), ...Object.keys(asRecord(s.body.data))])]));
-  const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((c) => [c.name, new Set(Object.keys(asRecord(c.body.data)))]));
+  const secrets = new Map(
+    secretTemplates
+      .filter((s) => s.kind === 'Secret')
+      .map((s) => [
+        s.name,
+        new Set([...Object.keys(asRecord(s.body.stringData)), ...Object.keys(asRecord(s.body.data))]),
+      ]),
+  );
+  const configMaps = new Map(
+    objects
+      .filter((o) => o.kind === 'ConfigMap')
+      .map((c) => [c.name, new Set(Object.keys(asRecord(c.body.data)))]),
+  );
   for (const d of objects.filter((o) => o.kind === 'Deployment')) {
     const podSpec = asRecord(podTemplate(d).spec);
     const podSecurity = asRecord(podSpec.securityContext);
     const annotations = stringMap(asRecord(podTemplate(d).metadata).annotations);
     const containerPorts = containersOf(d).flatMap((c) => asArray(c.ports).map(asRecord));
-    if (annotations['prometheus.io/scrape'] !== 'true') problems.push(`${describe(d)}: pods are not annotated prometheus.io/scrape: "true"`);
+    if (annotations['prometheus.io/scrape'] !== 'true')
+      problems.push(`${describe(d)}: pods are not annotated prometheus.io/scrape: "true"`);
     if (!containerPorts.some((p) => String(p.containerPort) === annotations['prometheus.io/port']))
-      problems.push(`${describe(d)}: prometheus.io/port "${annotations['prometheus.io/port'] ?? ''}" is not a container port`);
+      problems.push(
+        `${describe(d)}: prometheus.io/port "${annotations['prometheus.io/port'] ?? ''}" is not a container port`,
+      );
     for (const c of containersOf(d)) {
       const where = `${describe(d)} container ${String(c.name)}`;
       const named = new Set(asArray(c.ports).map((p) => asString(asRecord(p).name)));
@@ -360,27 +464,40 @@ export function workloadProblems(objects: readonly K8sObject[], secretTemplates:
       const resources = asRecord(c.resources);
       for (const kind of ['requests', 'limits'] as const)
         for (const r of ['cpu', 'memory'] as const)
-          if (asRecord(resources[kind])[r] === undefined) problems.push(`${where}: no ${r} ${kind === 'requests' ? 'request' : 'limit'}`);
+          if (asRecord(resources[kind])[r] === undefined)
+            problems.push(`${where}: no ${r} ${kind === 'requests' ? 'request' : 'limit'}`);
       const security = asRecord(c.securityContext);
-      if ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) !== true) problems.push(`${where}: does not set runAsNonRoot: true`);
-      if (security.readOnlyRootFilesystem !== true) problems.push(`${where}: root filesystem is not read-only`);
+      if ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) !== true)
+        problems.push(`${where}: does not set runAsNonRoot: true`);
+      if (security.readOnlyRootFilesystem !== true)
+        problems.push(`${where}: root filesystem is not read-only`);
       if (security.allowPrivilegeEscalation !== false) problems.push(`${where}: allows privilege escalation`);
       const image = asString(c.image) ?? '';
-      if (!kustomization.images.some((i) => i.name === image && i.newTag)) problems.push(`${where}: image ${image} has no pinned tag in the kustomization's images`);
+      if (!kustomization.images.some((i) => i.name === image && i.newTag))
+        problems.push(`${where}: image ${image} has no pinned tag in the kustomization's images`);
       for (const e of asArray(c.env).map(asRecord)) {
         const from = asRecord(e.valueFrom);
         const secretRef = asRecord(from.secretKeyRef);
         const configRef = asRecord(from.configMapKeyRef);
         if (isRecord(from.secretKeyRef) && !secrets.get(String(secretRef.name))?.has(String(secretRef.key)))
-          problems.push(`${where}: ${String(e.name)} reads key ${String(secretRef.key)} of Secret ${String(secretRef.name)}, which secrets.example.yaml does not define`);
-        if (isRecord(from.configMapKeyRef) && !configMaps.get(String(configRef.name))?.has(String(configRef.key)))
-          problems.push(`${where}: ${String(e.name)} reads key ${String(configRef.key)} of ConfigMap ${String(configRef.name)}, which does not exist`);
+          problems.push(
+            `${where}: ${String(e.name)} reads key ${String(secretRef.key)} of Secret ${String(secretRef.name)}, which secrets.example.yaml does not define`,
+          );
+        if (
+          isRecord(from.configMapKeyRef) &&
+          !configMaps.get(String(configRef.name))?.has(String(configRef.key))
+        )
+          problems.push(
+            `${where}: ${String(e.name)} reads key ${String(configRef.key)} of ConfigMap ${String(configRef.name)}, which does not exist`,
+          );
       }
       for (const source of asArray(c.envFrom).map(asRecord)) {
         const cm = asString(asRecord(source.configMapRef).name);
         const secret = asString(asRecord(source.secretRef).name);
-        if (cm !== undefined && !configMaps.has(cm)) problems.push(`${where}: envFrom ConfigMap ${cm}, which does not exist`);
-        if (secret !== undefined && !secrets.has(secret)) problems.push(`${where}: envFrom Secret ${secret}, which secrets.example.yaml does not define`);
+        if (cm !== undefined && !configMaps.has(cm))
+          problems.push(`${where}: envFrom ConfigMap ${cm}, which does not exist`);
+        if (secret !== undefined && !secrets.has(secret))
+          problems.push(`${where}: envFrom Secret ${secret}, which secrets.example.yaml does not define`);
       }
     }
   }
@@ -388,14 +505,20 @@ export function workloadProblems(objects: readonly K8sObject[], secretTemplates:
 }
 
 /** The literal environment a Deployment's first container sees: its ConfigMaps (envFrom), then its own env values. */
-export function literalEnvironment(deployment: K8sObject, objects: readonly K8sObject[]): Record<string, string> {
+export function literalEnvironment(
+  deployment: K8sObject,
+  objects: readonly K8sObject[],
+): Record<string, string> {
   const [container] = containersOf(deployment);
   const env: Record<string, string> = {};
   for (const source of asArray(container?.envFrom).map(asRecord)) {
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.name === asString(asRecord(source.configMapRef).name));
+    const cm = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.name === asString(asRecord(source.configMapRef).name),
+    );
     Object.assign(env, stringMap(cm?.body.data));
   }
-  for (const e of asArray(container?.env).map(asRecord)) if (e.value !== undefined) env[String(e.name)] = String(e.value);
+  for (const e of asArray(container?.env).map(asRecord))
+    if (e.value !== undefined) env[String(e.name)] = String(e.value);
   return env;
 }
 
@@ -406,10 +529,15 @@ export function literalEnvironment(deployment: K8sObject, objects: readonly K8sO
  */
 export function clusterEnvironmentProblems(objects: readonly K8sObject[]): string[] {
   const services = servicePorts(objects);
-  const ports = (host: string): readonly number[] | undefined => (host.includes('.') ? [] : services.get(host)?.map((p) => p.port));
+  const ports = (host: string): readonly number[] | undefined =>
+    host.includes('.') ? [] : services.get(host)?.map((p) => p.port);
   return objects
     .filter((o) => o.kind === 'Deployment')
-    .flatMap((d) => Object.entries(literalEnvironment(d, objects)).flatMap(([key, value]) => endpointProblems(`${describe(d)} ${key}`, value, ports)));
+    .flatMap((d) =>
+      Object.entries(literalEnvironment(d, objects)).flatMap(([key, value]) =>
+        endpointProblems(`${describe(d)} ${key}`, value, ports),
+      ),
+    );
 }
 
 /** Topic name → partitions, from the KafkaTopic resources. */

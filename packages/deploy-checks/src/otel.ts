@@ -14,20 +14,26 @@ export function collectorProblems(config: unknown): string[] {
   const pipelines = asRecord(service.pipelines);
   const problems: string[] = [];
   const defined = (section: string, name: string): boolean =>
-    Object.prototype.hasOwnProperty.call(asRecord(root[section]), name) || (section !== 'connectors' && Object.prototype.hasOwnProperty.call(asRecord(root.connectors), name));
-  if (!Object.keys(pipelines).some((p) => p === 'traces' || p.startsWith('traces/'))) problems.push('service.pipelines has no traces pipeline');
+    Object.prototype.hasOwnProperty.call(asRecord(root[section]), name) ||
+    (section !== 'connectors' && Object.prototype.hasOwnProperty.call(asRecord(root.connectors), name));
+  if (!Object.keys(pipelines).some((p) => p === 'traces' || p.startsWith('traces/')))
+    problems.push('service.pipelines has no traces pipeline');
   for (const [pipelineName, pipeline] of Object.entries(pipelines)) {
     const p = asRecord(pipeline);
     for (const kind of ['receivers', 'exporters'] as const)
       if (asArray(p[kind]).length === 0) problems.push(`pipeline ${pipelineName} has no ${kind}`);
     for (const kind of componentKinds.slice(0, 3)) {
       for (const name of asArray(p[kind]).map(String)) {
-        if (!defined(kind, name)) problems.push(`pipeline ${pipelineName} uses ${kind.slice(0, -1)} "${name}", which is not defined under ${kind}`);
+        if (!defined(kind, name))
+          problems.push(
+            `pipeline ${pipelineName} uses ${kind.slice(0, -1)} "${name}", which is not defined under ${kind}`,
+          );
       }
     }
   }
   for (const name of asArray(service.extensions).map(String)) {
-    if (!Object.prototype.hasOwnProperty.call(asRecord(root.extensions), name)) problems.push(`service.extensions lists "${name}", which is not defined under extensions`);
+    if (!Object.prototype.hasOwnProperty.call(asRecord(root.extensions), name))
+      problems.push(`service.extensions lists "${name}", which is not defined under extensions`);
   }
   return problems;
 }

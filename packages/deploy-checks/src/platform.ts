@@ -22,10 +22,14 @@ export const platformServices: readonly PlatformService[] = [
 ];
 
 /** Processes that exist only in development (docker-compose.yml), never in k8s/. */
-export const devOnlyServices: readonly PlatformService[] = [{ name: 'provider-sandbox', port: 4010, public: false }];
+export const devOnlyServices: readonly PlatformService[] = [
+  { name: 'provider-sandbox', port: 4010, public: false },
+];
 
 /** Every value the Dockerfile's SERVICE build argument may take. */
-export const buildableServices: readonly string[] = [...platformServices, ...devOnlyServices].map((s) => s.name);
+export const buildableServices: readonly string[] = [...platformServices, ...devOnlyServices].map(
+  (s) => s.name,
+);
 
 /** Where a buildable package lives in the workspace. */
 export function packageFolder(service: string): string {

@@ -2,7 +2,11 @@ import { readRepoFile } from './repo';
 
 /** Schema → owning role, from the `CREATE SCHEMA <schema> AUTHORIZATION <role>` statements of an init script. */
 export function schemaOwners(sql: string): Map<string, string> {
-  return new Map([...sql.matchAll(/CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+AUTHORIZATION\s+(\w+)/gi)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  return new Map(
+    [...sql.matchAll(/CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+AUTHORIZATION\s+(\w+)/gi)].map(
+      (m) => [m[1] ?? '', m[2] ?? ''],
+    ),
+  );
 }
 
 /**

@@ -41,7 +41,9 @@ export function scrapeTargets(config: unknown): ScrapeTarget[] {
       asArray(asRecord(sc).targets).map((t) => ({
         job: asString(asRecord(job).job_name) ?? '',
         target: String(t),
-        labels: Object.fromEntries(Object.entries(asRecord(asRecord(sc).labels)).map(([k, v]) => [k, String(v)])),
+        labels: Object.fromEntries(
+          Object.entries(asRecord(asRecord(sc).labels)).map(([k, v]) => [k, String(v)]),
+        ),
       })),
     ),
   );

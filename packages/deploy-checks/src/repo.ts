@@ -60,7 +60,9 @@ export function parseYamlDocuments(text: string, file = '<text>'): unknown[] {
   const list = Array.isArray(docs) ? docs : [docs];
   const problems = list.flatMap((d) => [...d.errors, ...d.warnings].map((e) => e.message));
   if (problems.length > 0) throw new YamlFileError(file, problems);
-  return list.map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown).filter((v) => v !== null && v !== undefined);
+  return list
+    .map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown)
+    .filter((v) => v !== null && v !== undefined);
 }
 
 export function readRepoYaml(relative: string): unknown[] {
