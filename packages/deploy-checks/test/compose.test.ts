@@ -21,6 +21,7 @@ import {
   readRepoFile,
   readRepoYaml,
   repoFileExists,
+  repoPath,
   schemaOwners,
   sendgridKeyPairProblems,
   sharedSettingProblems,
@@ -170,6 +171,19 @@ describe('docker-compose.yml', () => {
   it('when no service owns a schema, then the init script does not create one for it', () => {
     const owned = platformServices.flatMap((s) => (s.schema ? [s.schema] : [])).sort();
     expect([...schemaOwners(readRepoFile('infra/postgres/init.sql')).keys()].sort()).toEqual(owned);
+  });
+
+  it('when the contracts package declares the topics, then kafka-init creates each with its declared partition count', () => {
+    const contracts = 'packages/contracts/src/topics.ts';
+    if (!repoFileExists(contracts)) {
+      console.warn(`${contracts} not found: topic partitions are compared with the k8s manifests only`);
+      return;
+    }
+    const { topics } = jest.requireActual<{ topics: Record<string, { partitions: number }> }>(
+      repoPath(contracts),
+    );
+    const declared = Object.fromEntries(Object.entries(topics).map(([name, t]) => [name, t.partitions]));
+    expect(Object.fromEntries(kafkaInitTopics(compose))).toEqual(declared);
   });
 
   it('when kafka-init runs, then it creates every main topic with the partitions the cluster manifests give it', () => {
