@@ -1,0 +1,21 @@
+import './request';
+
+export { createHttpApp, type HttpAppOptions } from './app';
+export {
+  errorHandler,
+  fieldErrors,
+  HttpProblem,
+  kebab,
+  notFoundHandler,
+  problem,
+  PROBLEM_BASE,
+  PROBLEM_CONTENT_TYPE,
+  problemType,
+  toHttpProblem,
+  type FieldError,
+  type ProblemBody,
+  type ProblemExtra,
+} from './problem';
+export { parsed, validate, type Parsed, type RequestSchemas } from './validate';
+export { idempotencyKeys, type IdempotencyOptions, type IdempotencyRedis } from './idempotency';
+export { gracefulShutdown, listen, type GracefulShutdownOptions, type ShutdownHandle, type ShutdownStep } from './server';
