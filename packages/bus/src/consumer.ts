@@ -1,0 +1,303 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  ContractError,
+  deadLetterTopic,
+  fromWire,
+  headersToStrings,
+  retryTopic,
+  type EventType,
+  type MatchdayEvent,
+  type TopicName,
+} from '@matchday/contracts';
+import type { Knex } from '@matchday/db';
+import { counter, gauge, histogram, type Logger } from '@matchday/observability';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { RETRY_LEVELS } from './kafka';
+
+const consumed = counter({
+  name: 'messaging_client_consumed_messages_total',
+  help: 'Messages a consumer group handled, by outcome (applied, duplicate, skipped, retry, dead_letter)',
+  labelNames: ['group', 'topic', 'outcome'],
+});
+const processDuration = histogram({
+  name: 'messaging_process_duration_seconds',
+  help: 'Time to apply one message (inbox check, effect, commit)',
+  labelNames: ['group', 'topic', 'outcome'],
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
+const consumerLag = gauge({
+  name: 'messaging_kafka_consumer_lag',
+  help: 'Messages between the consumer position and the end of the partition',
+  labelNames: ['group', 'topic', 'partition'],
+});
+const deadLetters = counter({
+  name: 'messaging_dead_letters_total',
+  help: 'Messages moved to a dead-letter topic',
+  labelNames: ['group', 'topic'],
+});
+
+/** What a handler gets besides the event: the transaction its effects (and outbox writes) belong in. */
+export interface HandlerContext {
+  trx: Knex.Transaction;
+  topic: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+}
+
+export type EventHandler = (event: MatchdayEvent, ctx: HandlerContext) => Promise<void>;
+
+export interface Subscription {
+  /** Logical group name (usually the service's); topic and group prefixes are added. */
+  group: string;
+  topics: TopicName[];
+  handler: EventHandler;
+  /** Only these types reach the handler; others are acknowledged untouched. */
+  types?: EventType[];
+  /** Delay before each retry level; the length must not exceed RETRY_LEVELS. */
+  retryDelaysMs?: number[];
+  /** Messages applied per database transaction (savepoint each). Use 1 when the handler calls a provider. */
+  batchSize?: number;
+  partitionsConsumedConcurrently?: number;
+  fromBeginning?: boolean;
+  /** Kafka session timeout; a dead member's partitions move after it (broker minimum 6 s). */
+  sessionTimeoutMs?: number;
+  /** Test seam: runs after a chunk's effects committed and before its offsets are committed. */
+  afterApply?: (eventIds: string[]) => Promise<void> | void;
+}
+
+/** Headers carried by retry and dead-letter copies of a message. */
+export const H = {
+  attempt: 'x-attempt',
+  retryAt: 'x-retry-at',
+  error: 'x-error',
+  originalTopic: 'x-original-topic',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+  failedAt: 'x-failed-at',
+} as const;
+
+interface Parsed {
+  message: KafkaMessage;
+  headers: Record<string, string>;
+  attempt: number;
+  originalTopic: string;
+  event?: MatchdayEvent;
+  poison?: Error;
+}
+
+export interface ConsumerDeps {
+  kafka: Kafka;
+  producer: Producer;
+  db: Knex;
+  logger: Logger;
+  topicPrefix: string;
+}
+
+/**
+ * An idempotent consumer group (the seed's QueueManager processing side): each message's effect
+ * and its inbox row commit together, so a redelivered event is a no-op; failures go through the
+ * group's retry topics with backoff and then to its dead-letter topic, carrying the error; the
+ * offset is committed only after that, so nothing is acked and dropped.
+ */
+export class GroupConsumer {
+  readonly groupId: string;
+  private readonly retryDelays: number[];
+  private main: Consumer | undefined;
+  private retry: Consumer | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: ConsumerDeps,
+    private readonly sub: Subscription,
+  ) {
+    this.groupId = deps.topicPrefix + sub.group;
+    this.retryDelays = (sub.retryDelaysMs ?? [1000, 10000, 60000]).slice(0, RETRY_LEVELS);
+  }
+
+  async start(): Promise<void> {
+    const { kafka, topicPrefix } = this.deps;
+    const concurrency = this.sub.partitionsConsumedConcurrently ?? 2;
+    const sessionTimeout = this.sub.sessionTimeoutMs ?? 30000;
+    const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
+    this.main = kafka.consumer({ groupId: this.groupId, sessionTimeout, heartbeatInterval });
+    await this.main.connect();
+    await this.main.subscribe({
+      topics: this.sub.topics.map((t) => topicPrefix + t),
+      fromBeginning: this.sub.fromBeginning ?? true,
+    });
+    await this.main.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: concurrency,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.retry = kafka.consumer({ groupId: `${this.groupId}.retry`, sessionTimeout, heartbeatInterval });
+    await this.retry.connect();
+    await this.retry.subscribe({
+      topics: this.retryDelays.map((_, i) => retryTopic(this.groupId, i + 1)),
+      fromBeginning: true,
+    });
+    await this.retry.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.retryDelays.length,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([this.main?.disconnect(), this.retry?.disconnect()]);
+  }
+
+  /** Seed: processQueueItem — applies a chunk of messages in one transaction, one savepoint each. */
+  async processQueueItem(items: Parsed[], topic: string, partition: number): Promise<Array<{ item: Parsed; error: Error }>> {
+    const failed: Array<{ item: Parsed; error: Error }> = [];
+    const { db } = this.deps;
+    const outcomes: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
+    await db.transaction(async (trx) => {
+      for (const item of items) {
+        const started = process.hrtime.bigint();
+        if (item.poison || !item.event) {
+          failed.push({ item, error: item.poison ?? new Error('unparseable message') });
+          outcomes.push({ item, outcome: 'poison', started });
+          continue;
+        }
+        const event = item.event;
+        if (this.sub.types && !this.sub.types.includes(event.type)) {
+          outcomes.push({ item, outcome: 'skipped', started });
+          continue;
+        }
+        const parent = propagation.extract(context.active(), item.headers);
+        const span = trace.getTracer('@matchday/bus').startSpan(
+          `process ${item.originalTopic}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'process',
+              'messaging.destination.name': item.originalTopic,
+              'messaging.consumer.group.name': this.groupId,
+              'messaging.message.id': event.id,
+              'cloudevents.event_type': event.type,
+            },
+          },
+          parent,
+        );
+        try {
+          const applied = await context.with(trace.setSpan(parent, span), () =>
+            trx.transaction(async (sp) => {
+              const inserted = await sp('inbox')
+                .insert({
+                  consumer_group: this.sub.group,
+                  event_id: event.id,
+                  event_type: event.type,
+                  topic: item.originalTopic,
+                  kafka_partition: partition,
+                  kafka_offset: item.message.offset,
+                })
+                .onConflict(['consumer_group', 'event_id'])
+                .ignore()
+                .returning('event_id');
+              if (inserted.length === 0) return false;
+              await this.sub.handler(event, { trx: sp, topic, partition, offset: item.message.offset, attempt: item.attempt });
+              return true;
+            }),
+          );
+          outcomes.push({ item, outcome: applied ? 'applied' : 'duplicate', started });
+          span.end();
+        } catch (e) {
+          const error = e instanceof Error ? e : new Error(String(e));
+          span.recordException(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+          span.end();
+          failed.push({ item, error });
+          outcomes.push({ item, outcome: 'failed', started });
+        }
+      }
+    });
+    const now = process.hrtime.bigint();
+    for (const o of outcomes) {
+      if (o.outcome === 'failed' || o.outcome === 'poison') continue;
+      consumed.inc({ group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome });
+      processDuration.observe({ group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome }, Number(now - o.started) / 1e9);
+    }
+    return failed;
+  }
+
+  /**
+   * Seed: handleQueueFailure — sends a failed message to the next retry level (or to the
+   * dead-letter topic after the last one) with the error and its origin in headers. Contract
+   * violations skip the retries: no retry can make them valid.
+   */
+  async handleQueueFailure(item: Parsed, error: Error): Promise<'retry' | 'dead_letter'> {
+    const next = item.attempt + 1;
+    const poisoned = error instanceof ContractError;
+    const toDlq = poisoned || next > this.retryDelays.length;
+    const topic = toDlq ? deadLetterTopic(this.groupId) : retryTopic(this.groupId, next);
+    const headers: Record<string, string> = {
+      ...item.headers,
+      [H.attempt]: String(next),
+      [H.error]: `${error.name}: ${error.message}`.slice(0, 2000),
+      [H.originalTopic]: item.headers[H.originalTopic] ?? item.originalTopic,
+      [H.originalPartition]: item.headers[H.originalPartition] ?? '',
+      [H.originalOffset]: item.headers[H.originalOffset] ?? item.message.offset,
+    };
+    if (toDlq) headers[H.failedAt] = new Date().toISOString();
+    else headers[H.retryAt] = String(Date.now() + (this.retryDelays[next - 1] ?? 0));
+    await this.deps.producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: item.message.key, value: item.message.value, headers }],
+    });
+    const outcome = toDlq ? 'dead_letter' : 'retry';
+    consumed.inc({ group: this.sub.group, topic: item.originalTopic, outcome });
+    if (toDlq) deadLetters.inc({ group: this.sub.group, topic: item.originalTopic });
+    const log = toDlq ? this.deps.logger.error : this.deps.logger.warn;
+    log.call(this.deps.logger, toDlq ? 'message dead-lettered' : 'message failed; scheduled for retry', {
+      group: this.groupId,
+      topic: item.originalTopic,
+      eventId: item.event?.id,
+      eventType: item.event?.type,
+      attempt: next,
+      error: error.message,
+    });
+    return outcome;
+  }
+
+  private parse(topic: string, partition: number, message: KafkaMessage): Parsed {
+    const headers = headersToStrings(message.headers);
+    const attempt = Number(headers[H.attempt] ?? 0) || 0;
+    const originalTopic = (headers[H.originalTopic] ?? topic).slice(this.deps.topicPrefix.length);
+    if (!headers[H.originalPartition]) headers[H.originalPartition] = String(partition);
+    try {
+      return { message, headers, attempt, originalTopic, event: fromWire(message) };
+    } catch (e) {
+      return { message, headers, attempt, originalTopic, poison: e as Error };
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+    // Retry copies are applied one at a time, each when it is due.
+    const isRetryTopic = batch.topic.startsWith(`${this.groupId}.retry.`);
+    const chunkSize = isRetryTopic ? 1 : (this.sub.batchSize ?? 100);
+    const messages = batch.messages;
+    for (let i = 0; i < messages.length && isRunning() && !isStale(); i += chunkSize) {
+      const chunk = messages.slice(i, i + chunkSize).map((m) => this.parse(batch.topic, batch.partition, m));
+      const due = Number(chunk[0]?.headers[H.retryAt] ?? 0);
+      while (due > Date.now() && isRunning() && !this.stopping) {
+        await new Promise((r) => setTimeout(r, Math.min(1000, due - Date.now())));
+        await heartbeat();
+      }
+      if (!isRunning() || this.stopping) return;
+      const failed = await this.processQueueItem(chunk, batch.topic, batch.partition);
+      for (const f of failed) await this.handleQueueFailure(f.item, f.error);
+      await this.sub.afterApply?.(chunk.flatMap((c) => (c.event ? [c.event.id] : [])));
+      const last = chunk[chunk.length - 1];
+      if (last) resolveOffset(last.message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+    const lag = Number(batch.offsetLag());
+    consumerLag.set({ group: this.sub.group, topic: batch.topic.slice(this.deps.topicPrefix.length), partition: String(batch.partition) }, lag);
+  }
+}

@@ -1,0 +1,7 @@
+export { createQueueManager, type QueueManager, type QueueManagerOptions } from './queue-manager';
+export type { EventHandler, HandlerContext, Subscription } from './consumer';
+export { H as busHeaders } from './consumer';
+export { busMigrations, outboxChannel } from './migrations';
+export { createKafka, ensureTopics, idempotentProducer, RETRY_LEVELS } from './kafka';
+export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+export { enqueue, OutboxRelay } from './outbox';

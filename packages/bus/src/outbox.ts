@@ -1,0 +1,196 @@
+import { Client } from 'pg';
+import { toWire, type MatchdayEvent } from '@matchday/contracts';
+import type { Knex } from '@matchday/db';
+import { counter, gauge, injectTraceHeaders, type Logger } from '@matchday/observability';
+import type { Producer } from 'kafkajs';
+import { outboxChannel } from './migrations';
+
+const published = counter({
+  name: 'messaging_client_published_messages_total',
+  help: 'Events the outbox relay published and Kafka acknowledged',
+  labelNames: ['service', 'topic'],
+});
+const publishErrors = counter({
+  name: 'outbox_publish_errors_total',
+  help: 'Outbox relay cycles that failed to publish (retried with backoff)',
+  labelNames: ['service'],
+});
+const pendingGauge = gauge({
+  name: 'outbox_pending_events',
+  help: 'Events in the outbox not yet acknowledged by Kafka',
+  labelNames: ['service'],
+});
+const lagGauge = gauge({
+  name: 'outbox_lag_seconds',
+  help: 'Age of the oldest unpublished outbox event',
+  labelNames: ['service'],
+});
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  payload: string;
+}
+
+/** Writes an event to the outbox inside the caller's transaction: it is published only if that commits. */
+export async function enqueue(db: Knex | Knex.Transaction, event: MatchdayEvent): Promise<void> {
+  const headers = injectTraceHeaders({});
+  const wire = toWire(event, headers);
+  await db('outbox').insert({
+    id: event.id,
+    topic: wire.topic,
+    key: wire.key,
+    type: event.type,
+    headers: JSON.stringify(wire.headers),
+    payload: wire.value,
+  });
+}
+
+export interface RelayOptions {
+  db: Knex;
+  /** A connection string for the LISTEN connection (the service role's). */
+  listenUrl: string;
+  schema: string;
+  service: string;
+  producer: Producer;
+  topicPrefix: string;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
+  afterPublish?: (ids: string[]) => Promise<void> | void;
+}
+
+/**
+ * Publishes the outbox to Kafka: wakes on LISTEN/NOTIFY (and polls as a fallback), claims rows
+ * with FOR UPDATE SKIP LOCKED so several replicas share the work, sends them with the idempotent
+ * producer, and marks them published only after Kafka acknowledged them. A crash in between
+ * publishes them again; consumers drop the duplicate by event id.
+ */
+export class OutboxRelay {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private listener: Client | undefined;
+  private failures = 0;
+  private lagTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: RelayOptions) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listen();
+    this.lagTimer = setInterval(() => void this.measureLag().catch(() => undefined), 5000);
+    this.lagTimer.unref();
+    this.loop = this.run();
+  }
+
+  /** Stops after the cycle in flight; what it claimed is either marked published or left for the next run. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /** One claim-publish-mark cycle; returns how many events it published. */
+  async relayOnce(): Promise<number> {
+    const { db, producer, topicPrefix, batchSize = 500 } = this.opts;
+    return db.transaction(async (trx) => {
+      const rows: OutboxRow[] = (
+        await trx.raw(
+          `SELECT seq, id, topic, key, headers, payload FROM outbox
+             WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+          [batchSize],
+        )
+      ).rows;
+      if (rows.length === 0) return 0;
+      const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+      for (const r of rows) {
+        const topic = topicPrefix + r.topic;
+        const list = byTopic.get(topic) ?? [];
+        list.push({ key: r.key, value: r.payload, headers: r.headers });
+        byTopic.set(topic, list);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await this.opts.afterPublish?.(rows.map((r) => r.id));
+      await trx.raw(`UPDATE outbox SET published_at = now() WHERE seq = ANY(?::bigint[])`, [rows.map((r) => r.seq)]);
+      for (const [topic, messages] of byTopic) {
+        published.inc({ service: this.opts.service, topic: topic.slice(topicPrefix.length) }, messages.length);
+      }
+      return rows.length;
+    });
+  }
+
+  async measureLag(): Promise<{ pending: number; lagSeconds: number }> {
+    const { rows } = await this.opts.db.raw(
+      `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS lag
+         FROM outbox WHERE published_at IS NULL`,
+    );
+    const pending = Number(rows[0].pending);
+    const lagSeconds = Number(rows[0].lag);
+    pendingGauge.set({ service: this.opts.service }, pending);
+    lagGauge.set({ service: this.opts.service }, lagSeconds);
+    return { pending, lagSeconds };
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.opts.listenUrl, application_name: `${this.opts.service}-relay` });
+    client.on('notification', () => this.wake?.());
+    client.on('error', (e) => {
+      this.opts.logger.warn('outbox listener lost its connection; polling until it is back', { error: e.message });
+      this.listener = undefined;
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${outboxChannel(this.opts.schema)}"`);
+      this.listener = client;
+    } catch (e) {
+      this.opts.logger.warn('outbox listener could not connect; polling instead', { error: (e as Error).message });
+    }
+  }
+
+  private async run(): Promise<void> {
+    const poll = this.opts.pollIntervalMs ?? 1000;
+    while (this.running) {
+      let published: number;
+      try {
+        published = await this.relayOnce();
+        this.failures = 0;
+      } catch (e) {
+        this.failures++;
+        publishErrors.inc({ service: this.opts.service });
+        const delay = Math.min(30000, 200 * 2 ** Math.min(this.failures, 8)) * (0.5 + Math.random() / 2);
+        this.opts.logger.error('outbox relay failed to publish; retrying', {
+          error: (e as Error).message,
+          attempt: this.failures,
+          retryInMs: Math.round(delay),
+        });
+        await this.sleep(delay, false);
+        continue;
+      }
+      if (!this.listener && this.running) await this.listen();
+      if (published < (this.opts.batchSize ?? 500)) await this.sleep(poll, true);
+    }
+  }
+
+  private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = wakeOnNotify || !this.running ? done : () => (this.running ? undefined : done());
+    });
+  }
+}

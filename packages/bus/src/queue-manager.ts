@@ -1,0 +1,109 @@
+import { buildEvent, type EventData, type EventType, type MatchdayEvent } from '@matchday/contracts';
+import type { Knex } from '@matchday/db';
+import type { Logger } from '@matchday/observability';
+import type { Kafka, Producer } from 'kafkajs';
+import { GroupConsumer, type Subscription } from './consumer';
+import { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+import { createKafka, idempotentProducer } from './kafka';
+import { enqueue, OutboxRelay } from './outbox';
+
+export interface QueueManagerOptions {
+  /** The service: CloudEvents `source`, client id and metric label. */
+  service: string;
+  db: Knex;
+  /** The service's schema (its outbox and inbox live there). */
+  schema: string;
+  /** Connection string for the relay's LISTEN connection (the service role's). */
+  databaseUrl: string;
+  brokers: string[];
+  topicPrefix?: string;
+  logger: Logger;
+  relay?: { batchSize?: number; pollIntervalMs?: number; afterPublish?: (ids: string[]) => Promise<void> | void; enabled?: boolean };
+}
+
+type Tx = Knex | Knex.Transaction;
+
+/**
+ * The seed's QueueManager: the event bus of one service. Events are added in the caller's
+ * transaction (outbox), published by the relay, and consumed idempotently by subscriptions with
+ * retry topics and a dead-letter topic per group.
+ */
+export interface QueueManager {
+  /** Adds an event to the outbox in `trx`: it is published if and only if `trx` commits. */
+  addToProcessingQueue(trx: Tx, event: MatchdayEvent): Promise<void>;
+  /** Builds a contract-valid event and adds it to the outbox in `trx`. */
+  publish<T extends EventType>(trx: Tx, type: T, data: EventData<T>, opts: { subject: string; id?: string }): Promise<MatchdayEvent<T>>;
+  subscribe(sub: Subscription): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  relayOnce(): Promise<number>;
+  outboxLag(): Promise<{ pending: number; lagSeconds: number }>;
+  deadLetters(group: string, opts?: { limit?: number }): Promise<DeadLetter[]>;
+  replayDeadLetters(group: string, opts?: { limit?: number }): Promise<number>;
+  readonly kafka: Kafka;
+  readonly groups: readonly string[];
+}
+
+export function createQueueManager(opts: QueueManagerOptions): QueueManager {
+  const prefix = opts.topicPrefix ?? '';
+  const kafka = createKafka({ brokers: opts.brokers, clientId: opts.service, logger: opts.logger });
+  const producer: Producer = idempotentProducer(kafka);
+  const relay = new OutboxRelay({
+    db: opts.db,
+    listenUrl: opts.databaseUrl,
+    schema: opts.schema,
+    service: opts.service,
+    producer,
+    topicPrefix: prefix,
+    logger: opts.logger,
+    ...opts.relay,
+  });
+  const subs: Subscription[] = [];
+  const consumers: GroupConsumer[] = [];
+  let started = false;
+
+  const groupName = (group: string) => (group.startsWith(prefix) ? group : prefix + group);
+
+  return {
+    kafka,
+    get groups() {
+      return subs.map((s) => s.group);
+    },
+    addToProcessingQueue: (trx, event) => enqueue(trx, event),
+    async publish(trx, type, data, { subject, id }) {
+      const event = buildEvent(type, data, { source: opts.service, subject, id });
+      await enqueue(trx, event);
+      return event;
+    },
+    subscribe(sub) {
+      if (started) throw new Error('subscribe before start()');
+      subs.push(sub);
+    },
+    async start() {
+      if (started) return;
+      started = true;
+      await producer.connect();
+      if (opts.relay?.enabled !== false) await relay.start();
+      for (const sub of subs) {
+        const c = new GroupConsumer({ kafka, producer, db: opts.db, logger: opts.logger, topicPrefix: prefix }, sub);
+        consumers.push(c);
+        await c.start();
+      }
+      opts.logger.info('event bus started', { groups: subs.map((s) => s.group), relay: opts.relay?.enabled !== false });
+    },
+    async stop() {
+      // Stop taking new messages first, then let the relay flush what is committed.
+      await Promise.all(consumers.map((c) => c.stop()));
+      await relay.stop();
+      await producer.disconnect();
+      started = false;
+    },
+    relayOnce: () => relay.relayOnce(),
+    outboxLag: () => relay.measureLag(),
+    deadLetters: (group, o) => listDeadLetters(kafka, groupName(group), o),
+    async replayDeadLetters(group, o) {
+      await producer.connect();
+      return replayDeadLetters(kafka, producer, groupName(group), o);
+    },
+  };
+}
