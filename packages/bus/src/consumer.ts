@@ -149,79 +149,110 @@ export class GroupConsumer {
     await Promise.all([this.main?.disconnect(), this.retry?.disconnect()]);
   }
 
-  /** Seed: processQueueItem — applies a chunk of messages in one transaction, one savepoint each. */
+  /**
+   * Seed: processQueueItem — applies a chunk of messages in one transaction. Fast path: one inbox
+   * insert for the whole chunk, then each new event's handler. If any handler fails, the chunk is
+   * rolled back and applied again with a savepoint per message, so one bad message cannot take
+   * the others with it; the failed ones are returned for retry.
+   */
   async processQueueItem(items: Parsed[], topic: string, partition: number): Promise<Array<{ item: Parsed; error: Error }>> {
     const failed: Array<{ item: Parsed; error: Error }> = [];
-    const { db } = this.deps;
     const outcomes: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
-    await db.transaction(async (trx) => {
-      for (const item of items) {
-        const started = process.hrtime.bigint();
-        if (item.poison || !item.event) {
-          failed.push({ item, error: item.poison ?? new Error('unparseable message') });
-          outcomes.push({ item, outcome: 'poison', started });
-          continue;
-        }
-        const event = item.event;
-        if (this.sub.types && !this.sub.types.includes(event.type)) {
-          outcomes.push({ item, outcome: 'skipped', started });
-          continue;
-        }
-        const parent = propagation.extract(context.active(), item.headers);
-        const span = trace.getTracer('@matchday/bus').startSpan(
-          `process ${item.originalTopic}`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              'messaging.system': 'kafka',
-              'messaging.operation.type': 'process',
-              'messaging.destination.name': item.originalTopic,
-              'messaging.consumer.group.name': this.groupId,
-              'messaging.message.id': event.id,
-              'cloudevents.event_type': event.type,
-            },
-          },
-          parent,
+    const started = process.hrtime.bigint();
+    const wanted: Parsed[] = [];
+    for (const item of items) {
+      if (item.poison || !item.event) failed.push({ item, error: item.poison ?? new Error('unparseable message') });
+      else if (this.sub.types && !this.sub.types.includes(item.event.type)) outcomes.push({ item, outcome: 'skipped', started });
+      else wanted.push(item);
+    }
+    if (wanted.length > 0) {
+      try {
+        outcomes.push(...(await this.deps.db.transaction((trx) => this.applyChunk(trx, wanted, topic, partition, started))));
+      } catch {
+        outcomes.push(
+          ...(await this.deps.db.transaction(async (trx) => {
+            const out: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
+            for (const item of wanted) {
+              const t = process.hrtime.bigint();
+              try {
+                out.push(...(await trx.transaction((sp) => this.applyChunk(sp, [item], topic, partition, t))));
+              } catch (e) {
+                failed.push({ item, error: e instanceof Error ? e : new Error(String(e)) });
+              }
+            }
+            return out;
+          })),
         );
-        try {
-          const applied = await context.with(trace.setSpan(parent, span), () =>
-            trx.transaction(async (sp) => {
-              const inserted = await sp('inbox')
-                .insert({
-                  consumer_group: this.sub.group,
-                  event_id: event.id,
-                  event_type: event.type,
-                  topic: item.originalTopic,
-                  kafka_partition: partition,
-                  kafka_offset: item.message.offset,
-                })
-                .onConflict(['consumer_group', 'event_id'])
-                .ignore()
-                .returning('event_id');
-              if (inserted.length === 0) return false;
-              await this.sub.handler(event, { trx: sp, topic, partition, offset: item.message.offset, attempt: item.attempt });
-              return true;
-            }),
-          );
-          outcomes.push({ item, outcome: applied ? 'applied' : 'duplicate', started });
-          span.end();
-        } catch (e) {
-          const error = e instanceof Error ? e : new Error(String(e));
-          span.recordException(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-          span.end();
-          failed.push({ item, error });
-          outcomes.push({ item, outcome: 'failed', started });
-        }
       }
-    });
+    }
     const now = process.hrtime.bigint();
     for (const o of outcomes) {
-      if (o.outcome === 'failed' || o.outcome === 'poison') continue;
       consumed.inc({ group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome });
       processDuration.observe({ group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome }, Number(now - o.started) / 1e9);
     }
     return failed;
+  }
+
+  /** Records the chunk in the inbox and runs the handler for each event seen for the first time. */
+  private async applyChunk(
+    trx: Knex.Transaction,
+    items: Parsed[],
+    topic: string,
+    partition: number,
+    started: bigint,
+  ): Promise<Array<{ item: Parsed; outcome: string; started: bigint }>> {
+    const rows = items.map((item) => ({
+      consumer_group: this.sub.group,
+      event_id: item.event!.id,
+      event_type: item.event!.type,
+      topic: item.originalTopic,
+      kafka_partition: partition,
+      kafka_offset: item.message.offset,
+    }));
+    const inserted = new Set<string>(
+      (await trx('inbox').insert(rows).onConflict(['consumer_group', 'event_id']).ignore().returning('event_id')).map(
+        (r: { event_id: string }) => r.event_id,
+      ),
+    );
+    const outcomes: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
+    for (const item of items) {
+      const event = item.event!;
+      // The first copy of an event in this chunk applies it; any other copy is a duplicate.
+      if (!inserted.delete(event.id)) {
+        outcomes.push({ item, outcome: 'duplicate', started });
+        continue;
+      }
+      const parent = propagation.extract(context.active(), item.headers);
+      const span = trace.getTracer('@matchday/bus').startSpan(
+        `process ${item.originalTopic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': item.originalTopic,
+            'messaging.consumer.group.name': this.groupId,
+            'messaging.message.id': event.id,
+            'cloudevents.event_type': event.type,
+          },
+        },
+        parent,
+      );
+      try {
+        await context.with(trace.setSpan(parent, span), () =>
+          this.sub.handler(event, { trx, topic, partition, offset: item.message.offset, attempt: item.attempt }),
+        );
+        span.end();
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.end();
+        throw error;
+      }
+      outcomes.push({ item, outcome: 'applied', started });
+    }
+    return outcomes;
   }
 
   /**

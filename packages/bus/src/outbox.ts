@@ -35,18 +35,27 @@ interface OutboxRow {
   payload: string;
 }
 
-/** Writes an event to the outbox inside the caller's transaction: it is published only if that commits. */
-export async function enqueue(db: Knex | Knex.Transaction, event: MatchdayEvent): Promise<void> {
+/**
+ * Writes events to the outbox inside the caller's transaction: they are published only if that
+ * commits. Several events go in one statement.
+ */
+export async function enqueue(db: Knex | Knex.Transaction, events: MatchdayEvent | MatchdayEvent[]): Promise<void> {
+  const list = Array.isArray(events) ? events : [events];
+  if (list.length === 0) return;
   const headers = injectTraceHeaders({});
-  const wire = toWire(event, headers);
-  await db('outbox').insert({
-    id: event.id,
-    topic: wire.topic,
-    key: wire.key,
-    type: event.type,
-    headers: JSON.stringify(wire.headers),
-    payload: wire.value,
-  });
+  await db('outbox').insert(
+    list.map((event) => {
+      const wire = toWire(event, headers);
+      return {
+        id: event.id,
+        topic: wire.topic,
+        key: wire.key,
+        type: event.type,
+        headers: JSON.stringify(wire.headers),
+        payload: wire.value,
+      };
+    }),
+  );
 }
 
 export interface RelayOptions {

@@ -29,8 +29,8 @@ type Tx = Knex | Knex.Transaction;
  * retry topics and a dead-letter topic per group.
  */
 export interface QueueManager {
-  /** Adds an event to the outbox in `trx`: it is published if and only if `trx` commits. */
-  addToProcessingQueue(trx: Tx, event: MatchdayEvent): Promise<void>;
+  /** Adds events to the outbox in `trx`: they are published if and only if `trx` commits. */
+  addToProcessingQueue(trx: Tx, events: MatchdayEvent | MatchdayEvent[]): Promise<void>;
   /** Builds a contract-valid event and adds it to the outbox in `trx`. */
   publish<T extends EventType>(trx: Tx, type: T, data: EventData<T>, opts: { subject: string; id?: string }): Promise<MatchdayEvent<T>>;
   subscribe(sub: Subscription): void;
@@ -69,7 +69,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     get groups() {
       return subs.map((s) => s.group);
     },
-    addToProcessingQueue: (trx, event) => enqueue(trx, event),
+    addToProcessingQueue: (trx, events) => enqueue(trx, events),
     async publish(trx, type, data, { subject, id }) {
       const event = buildEvent(type, data, { source: opts.service, subject, id });
       await enqueue(trx, event);
