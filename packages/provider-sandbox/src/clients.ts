@@ -5,6 +5,8 @@
  */
 import { Client as SendgridClient } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
+import { Auth as VonageAuth } from '@vonage/auth';
+import { SMS } from '@vonage/sms';
 import { applicationDefault, initializeApp, type App, type Credential } from 'firebase-admin/app';
 import { getMessaging, type Messaging } from 'firebase-admin/messaging';
 import https from 'node:https';
@@ -133,13 +135,7 @@ export function fcmMessaging({ projectId, baseUrl, credential, appName }: FcmMes
     const app: App = initializeApp({ projectId, credential: credential ?? applicationDefault() }, name);
     return getMessaging(app);
   }
-  const target = new URL(baseUrl);
-  const secure = target.protocol === 'https:';
-  const port = Number(target.port || (secure ? 443 : 80));
-  const host = target.hostname;
-  const agent = new https.Agent({ keepAlive: true });
-  agent.createConnection = () =>
-    secure ? tls.connect({ host, port, servername: host }) : net.connect({ host, port });
+  const agent = dialingAgent(baseUrl);
   const sandboxCredential: Credential = {
     getAccessToken: () => Promise.resolve({ access_token: 'sandbox-access-token', expires_in: 3600 }),
   };
@@ -147,4 +143,52 @@ export function fcmMessaging({ projectId, baseUrl, credential, appName }: FcmMes
   const messaging = getMessaging(app);
   messaging.enableLegacyHttpTransport();
   return messaging;
+}
+
+/**
+ * An https.Agent that opens every connection to `baseUrl` instead of the requested host (a plain
+ * socket for an http origin, TLS for https), for SDKs that only speak https to fixed hosts.
+ */
+function dialingAgent(baseUrl: string, options: https.AgentOptions = {}): https.Agent {
+  const target = new URL(baseUrl);
+  const secure = target.protocol === 'https:';
+  const port = Number(target.port || (secure ? 443 : 80));
+  const host = target.hostname;
+  const agent = new https.Agent({ keepAlive: true, ...options });
+  agent.createConnection = () =>
+    secure ? tls.connect({ host, port, servername: host }) : net.connect({ host, port });
+  return agent;
+}
+
+export interface VonageSmsOptions {
+  apiKey: string;
+  apiSecret: string;
+  /** Sandbox origin; omit for rest.nexmo.com. */
+  baseUrl?: string;
+  timeoutMs?: number;
+}
+
+/** `@vonage/sms` (Vonage's SMS API client); `restHost` is the SDK's own option for the API origin. */
+export function vonageSms({ apiKey, apiSecret, baseUrl, timeoutMs }: VonageSmsOptions): SMS {
+  return new SMS(new VonageAuth({ apiKey, apiSecret }), {
+    ...(baseUrl && { restHost: new URL(baseUrl).origin }),
+    ...(timeoutMs !== undefined && { timeout: timeoutMs }),
+  });
+}
+
+export interface WebPushAgentOptions {
+  /** Sandbox origin: every push endpoint is dialled there. */
+  baseUrl: string;
+  /** Sockets kept per host (default: unlimited). */
+  maxSockets?: number;
+}
+
+/**
+ * The `agent` option for `web-push`'s `sendNotification`: the library only speaks https (to the
+ * endpoint in each subscription), so to reach the sandbox's push service over plain http every
+ * connection is dialled to `baseUrl`. In production no agent is passed and each subscription's
+ * push service (FCM, Mozilla autopush, Apple) is reached over TLS; that path is not exercised offline.
+ */
+export function webPushAgent({ baseUrl, maxSockets }: WebPushAgentOptions): https.Agent {
+  return dialingAgent(baseUrl, maxSockets !== undefined ? { maxSockets } : {});
 }

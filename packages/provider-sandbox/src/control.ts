@@ -12,6 +12,12 @@ import { PROVIDERS, WEBHOOK_PROVIDERS } from './types';
 const disputeInput = z.strictObject({ payment_intent: z.string().min(1), reason: z.string().optional() });
 const reversalInput = z.strictObject({ payment_intent: z.string().min(1) });
 const closeInput = z.strictObject({ status: z.enum(['won', 'lost']) });
+const subscriptionInput = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+});
 const targetsInput = z.strictObject(
   Object.fromEntries(WEBHOOK_PROVIDERS.map((p) => [p, z.url().optional()])),
 );
@@ -91,6 +97,10 @@ export function createControlRouter(sandbox: Sandbox): Router {
   );
   router.post('/stripe/reversals', (req, res) =>
     run(res, () => sandbox.bankReversal(reversalInput.parse(req.body).payment_intent), 201),
+  );
+
+  router.post('/webpush/subscriptions', (req, res) =>
+    run(res, () => sandbox.createPushSubscription(subscriptionInput.parse(req.body ?? {}).id), 201),
   );
 
   router.post('/webhooks/flush', async (_req, res) => {

@@ -1,6 +1,6 @@
 /**
- * Provider sandbox: a local stand-in for Stripe, Twilio, SendGrid and Firebase Cloud Messaging that
- * the official SDKs talk to, plus the client factories that point those SDKs at it (or at the real
+ * Provider sandbox: a local stand-in for Stripe, Twilio, SendGrid, Firebase Cloud Messaging, an SMTP
+ * relay, Vonage SMS and a Web Push service that the official SDKs talk to, plus the client factories that point those SDKs at it (or at the real
  * providers) and the webhook signing helpers.
  */
 export {
@@ -17,10 +17,14 @@ export {
   twilioClient,
   sendgridMail,
   fcmMessaging,
+  vonageSms,
+  webPushAgent,
   type StripeClientOptions,
   type TwilioClientOptions,
   type SendgridMailOptions,
   type FcmMessagingOptions,
+  type VonageSmsOptions,
+  type WebPushAgentOptions,
 } from './clients';
 export {
   signStripe,
@@ -44,6 +48,9 @@ export type {
 export type { TwilioMessageRecord, TwilioMessageResource, TwilioState } from './twilio';
 export type { SendgridEvent, SendgridMessage, SendgridState } from './sendgrid';
 export type { FcmMessageRecord, FcmState } from './fcm';
+export type { SmtpMessage, SmtpState } from './smtp';
+export type { VonageMessageRecord, VonageState } from './vonage';
+export type { PushSubscriptionJson, WebPushMessageRecord, WebPushState } from './webpush';
 export {
   consoleLogger,
   silentLogger,

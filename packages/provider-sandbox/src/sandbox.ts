@@ -10,9 +10,12 @@ import { FixedWindowLimiter } from './rate-limiter';
 import { Scheduler } from './scheduler';
 import { createSendgrid, type SendgridState } from './sendgrid';
 import { generateSendgridKeyPair, sendgridPublicKeyOf } from './signing';
+import { createSmtp, type SmtpState } from './smtp';
 import { emptyStats, type SandboxStats } from './stats';
 import { createStripe, type Dispute, type StripeState } from './stripe';
 import { createTwilio, type TwilioState } from './twilio';
+import { createVonage, type VonageState } from './vonage';
+import { createWebPush, type PushSubscriptionJson, type WebPushState } from './webpush';
 import {
   silentLogger,
   WEBHOOK_PROVIDERS,
@@ -31,6 +34,8 @@ import { WebhookDispatcher, type DeliveryRecord, type FlushSummary } from './web
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** Port of the SMTP relay; 0 (the default) picks a free port. */
+  smtpPort?: number;
   host?: string;
   /** Where webhooks go: Stripe events, Twilio status callbacks without their own URL, SendGrid events. */
   webhookTargets?: WebhookTargets;
@@ -48,6 +53,9 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   twilioShortCode: { limit: 100, windowMs: 1000 },
   sendgrid: { limit: 10_000, windowMs: 1000 },
   fcm: { limit: 600_000, windowMs: 60_000 },
+  smtp: { limit: 100, windowMs: 1000 },
+  vonage: { limit: 30, windowMs: 1000 },
+  webpush: { limit: 10_000, windowMs: 1000 },
 };
 
 export const DEFAULT_TIMINGS: SandboxTimings = {
@@ -74,6 +82,9 @@ export interface SandboxState {
   twilio: TwilioState;
   sendgrid: SendgridState;
   fcm: FcmState;
+  smtp: SmtpState;
+  vonage: VonageState;
+  webpush: WebPushState;
   webhooks: { deliveries: DeliveryRecord[] };
   faults: { api: ApiFaultRule[]; webhooks: Partial<Record<WebhookProvider, WebhookFaults>> };
   stats: SandboxStats;
@@ -85,7 +96,11 @@ export interface Sandbox {
   port: number;
   host: string;
   secrets: SandboxSecrets;
+  /** The SMTP relay: `url` is `smtp://<user>:<password>@<host>:<port>`, what nodemailer's `createTransport` takes. */
+  smtp: { host: string; port: number; url: string };
   state: SandboxState;
+  /** A Web Push subscription with real keys on the sandbox's push service, as a browser would create it. */
+  createPushSubscription(id?: string): PushSubscriptionJson;
   addFault(rule: ApiFaultInput): ApiFaultRule;
   setWebhookFaults(provider: WebhookProvider, faults: WebhookFaults): void;
   clearFaults(provider?: Provider): void;
@@ -117,6 +132,10 @@ function resolveSecrets(given: Partial<SandboxSecrets> = {}): SandboxSecrets {
     sendgridPrivateKey: privateKey,
     sendgridPublicKey: publicKey ?? sendgridPublicKeyOf(privateKey),
     fcmProjectId: given.fcmProjectId ?? 'matchday-sandbox',
+    smtpUser: given.smtpUser ?? 'sandbox',
+    smtpPassword: given.smtpPassword ?? alnum(20),
+    vonageApiKey: given.vonageApiKey ?? hex(4),
+    vonageApiSecret: given.vonageApiSecret ?? alnum(16),
   };
 }
 
@@ -141,12 +160,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const twilio = createTwilio(ctx);
   const sendgrid = createSendgrid(ctx);
   const fcm = createFcm(ctx);
+  const smtp = createSmtp(ctx);
+  const vonage = createVonage(ctx);
+  const webpush = createWebPush(ctx, () => sandbox.url);
 
   const state: SandboxState = {
     stripe: stripe.state,
     twilio: twilio.state,
     sendgrid: sendgrid.state,
     fcm: fcm.state,
+    smtp: smtp.state,
+    vonage: vonage.state,
+    webpush: webpush.state,
     webhooks: { deliveries: webhooks.deliveries },
     faults: { api: faults.api, webhooks: faults.webhooks },
     stats,
@@ -158,7 +183,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port: 0,
     host: options.host ?? '127.0.0.1',
     secrets: settings.secrets,
+    smtp: { host: '', port: 0, url: '' },
     state,
+    createPushSubscription: (id) => webpush.createSubscription(id),
     addFault: (rule) => faults.addApi(rule),
     setWebhookFaults: (provider, f) => faults.setWebhooks(provider, f),
     clearFaults: (provider) => faults.clear(provider),
@@ -178,6 +205,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       twilio.reset();
       sendgrid.reset();
       fcm.reset();
+      smtp.reset();
+      vonage.reset();
+      webpush.reset();
       Object.assign(stats, emptyStats());
       logger.info('sandbox reset');
     },
@@ -185,6 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scheduler.cancelAll();
       webhooks.reset();
       if (!server) return;
+      await smtp.close();
       const s = server;
       server = undefined;
       await new Promise<void>((resolve) => {
@@ -202,6 +233,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.use('/v1', stripe.router);
   app.use('/2010-04-01', twilio.router);
   app.use('/v3', sendgrid.router);
+  app.use('/sms', vonage.router);
+  app.use('/wpush', webpush.router);
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: `no sandbox route for ${req.method} ${req.path}` });
   });
@@ -216,6 +249,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = (server.address() as AddressInfo).port;
   sandbox.port = port;
   sandbox.url = `http://${sandbox.host.includes(':') ? `[${sandbox.host}]` : sandbox.host}:${port}`;
-  logger.info('provider sandbox listening', { url: sandbox.url });
+  const smtpPort = await smtp.listen(options.smtpPort ?? 0, sandbox.host);
+  const { smtpUser, smtpPassword } = settings.secrets;
+  sandbox.smtp = {
+    host: sandbox.host,
+    port: smtpPort,
+    url: `smtp://${encodeURIComponent(smtpUser)}:${encodeURIComponent(smtpPassword)}@${sandbox.host.includes(':') ? `[${sandbox.host}]` : sandbox.host}:${smtpPort}`,
+  };
+  logger.info('provider sandbox listening', { url: sandbox.url, smtpPort });
   return sandbox;
 }

@@ -1,7 +1,15 @@
 /** Shared types of the provider sandbox. */
 
-export type Provider = 'stripe' | 'twilio' | 'sendgrid' | 'fcm';
-export const PROVIDERS: readonly Provider[] = ['stripe', 'twilio', 'sendgrid', 'fcm'];
+export type Provider = 'stripe' | 'twilio' | 'sendgrid' | 'fcm' | 'smtp' | 'vonage' | 'webpush';
+export const PROVIDERS: readonly Provider[] = [
+  'stripe',
+  'twilio',
+  'sendgrid',
+  'fcm',
+  'smtp',
+  'vonage',
+  'webpush',
+];
 
 /** Providers that post webhooks back to the platform. */
 export type WebhookProvider = 'stripe' | 'twilio' | 'sendgrid';
@@ -26,6 +34,14 @@ export interface SandboxSecrets {
   sendgridPublicKey: string;
   /** Firebase project id in `/v1/projects/{id}/messages:send`. */
   fcmProjectId: string;
+  /** SMTP AUTH user name of the mail relay. */
+  smtpUser: string;
+  /** SMTP AUTH password of the mail relay. */
+  smtpPassword: string;
+  /** Vonage API key (Basic auth user of the SMS API). */
+  vonageApiKey: string;
+  /** Vonage API secret (Basic auth password of the SMS API). */
+  vonageApiSecret: string;
 }
 
 /** A fixed-window rate limit: at most `limit` units per `windowMs`. */
@@ -45,6 +61,12 @@ export interface SandboxLimits {
   sendgrid: RateLimit;
   /** FCM messages per project. Default 600,000/min. */
   fcm: RateLimit;
+  /** Messages per SMTP AUTH user of the mail relay. Default 100/s. */
+  smtp: RateLimit;
+  /** Vonage SMS API requests per API key. Default 30/s (Vonage's documented default throughput). */
+  vonage: RateLimit;
+  /** Web Push requests to the push service (all subscriptions). Default 10,000/s. */
+  webpush: RateLimit;
 }
 
 export interface SandboxTimings {
