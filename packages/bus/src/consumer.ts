@@ -12,7 +12,7 @@ import {
 import type { Knex } from '@matchday/db';
 import { counter, gauge, histogram, type Logger } from '@matchday/observability';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { RETRY_LEVELS } from './kafka';
+import { RETRY_LEVELS } from '@matchday/kafka';
 
 const consumed = counter({
   name: 'messaging_client_consumed_messages_total',

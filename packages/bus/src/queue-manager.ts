@@ -4,7 +4,7 @@ import type { Logger } from '@matchday/observability';
 import type { Kafka, Producer } from 'kafkajs';
 import { GroupConsumer, type Subscription } from './consumer';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
-import { createKafka, idempotentProducer } from './kafka';
+import { createKafka, idempotentProducer } from '@matchday/kafka';
 import { enqueue, OutboxRelay } from './outbox';
 
 export interface QueueManagerOptions {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '@matchday/observability';
 import { listDeadLetters, replayDeadLetters } from './dead-letters';
-import { createKafka, idempotentProducer } from './kafka';
+import { createKafka, idempotentProducer } from '@matchday/kafka';
 
 async function main() {
   const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { buildEvent, fromWire, toWire, type EventData, type EventType, type MatchdayEvent, type TopicName } from '@matchday/contracts';
-import { createKafka, ensureTopics, idempotentProducer } from '@matchday/bus';
+import { createKafka, ensureTopics, idempotentProducer } from '@matchday/kafka';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { testInfra } from './infra';
 
