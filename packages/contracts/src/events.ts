@@ -223,6 +223,8 @@ const notificationBase = {
   channel: z.enum(['email', 'sms', 'push']),
   provider: z.string(),
   sourceEventType: z.string().optional(),
+  /** The platform event the notification was made for (with userId and channel, what makes it unique). */
+  sourceEventId: id.optional(),
 };
 export const notificationEvents = {
   'notification.sent.v1': z.object(notificationBase),
