@@ -26,10 +26,18 @@ const payerShare = z.object({
   amount: minor,
   currency: currency,
   paymentMethod: z.string().optional(),
+  /** The currency this payer pays in when not the booking's (payment converts with a locked FX quote); amount and currency stay the booking's. */
+  paymentCurrency: currency.optional(),
 });
 
 export const bookingEvents = {
-  'hold.placed.v1': z.object({ ...holdBase, expiresAt: isoTime, sessionId: id.optional() }),
+  'hold.placed.v1': z.object({
+    ...holdBase,
+    expiresAt: isoTime,
+    sessionId: id.optional(),
+    /** Set when the hold is a waiting-list offer made to this user. */
+    waitlistEntryId: id.optional(),
+  }),
   'hold.expired.v1': z.object(holdBase),
   'hold.released.v1': z.object({ ...holdBase, reason: z.string() }),
   'booking.created.v1': z.object({
@@ -64,6 +72,8 @@ export const bookingEvents = {
     priceDelta: minor,
     amount: minor,
     currency,
+    /** With priceDelta > 0: the change applies once the extra payment lands before this time, else it is dropped. */
+    paymentDeadline: isoTime.optional(),
   }),
   'booking.reversed.v1': z.object({ ...bookingRef, reason: z.string(), amount: minor, currency }),
   'transfer.requested.v1': z.object({
