@@ -87,6 +87,8 @@ export async function testKeys(kid = 'test-key'): Promise<TestKeys> {
 export interface Harness {
   iso: Isolation;
   config: GatewayConfig;
+  /** The environment the config was read from (to build a second gateway alike). */
+  configEnv: Record<string, string>;
   service: GatewayService;
   stubs: Record<UpstreamName, StubService>;
   keys: TestKeys;
@@ -105,7 +107,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ha
   await setupTopics(iso.topicPrefix, ['gateway']);
   const stubs = Object.fromEntries(await Promise.all(UPSTREAMS.map(async (n) => [n, await startStub(n)] as const))) as Record<UpstreamName, StubService>;
   const keys = await testKeys();
-  const config = loadGatewayConfig({
+  const configEnv: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
@@ -122,12 +124,14 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ha
     CONSUMER_RETRY_DELAYS_MS: '100,200,300',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     ...env,
-  });
+  };
+  const config = loadGatewayConfig(configEnv);
   const service = await buildService(config);
   await service.start();
   return {
     iso,
     config,
+    configEnv,
     service,
     stubs,
     keys,
