@@ -114,3 +114,24 @@ export function missingRequired(required: readonly RequiredMetric[], declared: r
   const names = new Set(declared.map((d) => d.name));
   return required.filter((r) => !names.has(r.name));
 }
+
+/**
+ * Metrics declared in several places with another type or other labels. One process shares a
+ * metric by name, so the second declaration either throws or records series with the wrong labels.
+ */
+export function conflictingDeclarations(declared: readonly DeclaredMetric[]): string[] {
+  const first = new Map<string, DeclaredMetric>();
+  const problems: string[] = [];
+  for (const d of declared) {
+    const seen = first.get(d.name);
+    if (!seen) {
+      first.set(d.name, d);
+      continue;
+    }
+    if (seen.type !== d.type || [...seen.labels].sort().join(',') !== [...d.labels].sort().join(','))
+      problems.push(
+        `${d.name} is a ${d.type} [${d.labels.join(', ')}] in ${d.origin} but a ${seen.type} [${seen.labels.join(', ')}] in ${seen.origin}`,
+      );
+  }
+  return problems;
+}

@@ -1,5 +1,6 @@
 export {
   buildCatalogue,
+  conflictingDeclarations,
   metricNamesIn,
   missingRequired,
   queryProblems,

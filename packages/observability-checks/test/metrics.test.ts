@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { REPORT_QUERIES } from '@matchday/perf-report';
 import {
   buildCatalogue,
+  conflictingDeclarations,
   loadInventory,
   missingMetricsReport,
   parsePromql,
@@ -21,7 +23,7 @@ afterAll(() => {
 
 describe('Metric declarations in the sources', () => {
   it('when packages/*/src is scanned, then the shared packages\' metrics are found with their labels', () => {
-    const byName = new Map(inventory.declared.map((m) => [m.name, m]));
+    const byName = new Map(inventory.declared.filter((m) => m.origin.startsWith('packages/')).map((m) => [m.name, m]));
     expect(byName.get('http_server_request_duration_seconds')).toMatchObject({
       type: 'histogram',
       labels: ['http_request_method', 'http_route', 'http_response_status_code'],
@@ -30,6 +32,20 @@ describe('Metric declarations in the sources', () => {
     expect(byName.get('messaging_kafka_consumer_lag')).toMatchObject({ type: 'gauge', labels: ['group', 'topic', 'partition'] });
     expect(byName.get('circuit_breaker_state')).toMatchObject({ type: 'gauge', labels: ['breaker'] });
     expect(byName.get('db_client_connection_count')).toMatchObject({ type: 'gauge', labels: ['pool', 'state'] });
+  });
+
+  it('when two sources declare the same metric, then they agree on its type and labels', () => {
+    expect(conflictingDeclarations(inventory.declared)).toEqual([]);
+  });
+
+  it('when two declarations of a name disagree, then both places are named', () => {
+    expect(
+      conflictingDeclarations([
+        { name: 'm_total', type: 'counter', labels: ['a'], origin: 'x.ts:1' },
+        { name: 'm_total', type: 'counter', labels: ['a'], origin: 'y.ts:2' },
+        { name: 'm_total', type: 'counter', labels: ['b'], origin: 'z.ts:3' },
+      ]),
+    ).toEqual(['m_total is a counter [b] in z.ts:3 but a counter [a] in x.ts:1']);
   });
 
   it('when a source declares a metric in a way the scanner cannot read, then it is reported rather than skipped', () => {
@@ -111,6 +127,15 @@ describe('Rule expressions', () => {
     'when %s is parsed, then it is PromQL naming only exported, required or recorded metrics with their labels',
     (where, expr) => {
       expect(queryProblems(expr, where, inventory.catalogue)).toEqual([]);
+    },
+  );
+});
+
+describe('Performance report queries', () => {
+  it.each(REPORT_QUERIES.map((q) => [q.title, q.expr]))(
+    'when the report asks Prometheus for %s, then the query names only exported or required metrics with their labels',
+    (title, expr) => {
+      expect(queryProblems(expr, `perf-report ${title}`, inventory.catalogue)).toEqual([]);
     },
   );
 });
