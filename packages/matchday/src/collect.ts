@@ -1,0 +1,291 @@
+/**
+ * Reads what every service says about itself (admin endpoints through the gateway, with an admin
+ * token), the provider sandbox's records, and — where no endpoint exposes them — the outbox and
+ * inbox tables, read-only, as an operator would. Anything that cannot be read becomes a gap, and
+ * the invariants that need it are UNKNOWN rather than passing.
+ */
+import { Client } from 'pg';
+import { ApiClient, field, itemsOf, listAll } from './http';
+import type {
+  BookingRecord,
+  DeadLetterRecord,
+  ExpectedNotification,
+  FindingRecord,
+  InboxRecord,
+  MatchRecord,
+  NotificationRecord,
+  OutboxRecord,
+  PaymentRecord,
+  Snapshot,
+  StoredWebhook,
+} from './invariants';
+import type { SandboxControl } from './sandbox';
+
+export interface CollectOptions {
+  admin: ApiClient;
+  sandbox: SandboxControl;
+  /** Only these matches (and their bookings) belong to the run. */
+  matchIds: string[];
+  /** Operator access to Postgres for outbox/inbox; without it the events invariant is UNKNOWN. */
+  databaseUrl?: string;
+  /** Schema of a service: `<prefix>_<service>` for an isolated platform. */
+  schemaOf: (service: string) => string;
+  expectedNotifications?: ExpectedNotification[];
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const time = (v: unknown): number | undefined => {
+  if (typeof v === 'number') return v < 1e12 ? v * 1000 : v;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+};
+/** A field of the object itself or of one of its nested groups (`inventory`, `money`, …). */
+const deep = (obj: unknown, groups: string[], ...names: string[]): unknown => {
+  const own = field(obj, ...names);
+  if (own !== undefined) return own;
+  for (const g of groups) {
+    const v = field(field(obj, g), ...names);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+};
+
+export function toMatch(m: unknown): MatchRecord | undefined {
+  const matchId = str(field(m, 'matchId', 'id'));
+  const capacity = num(deep(m, ['inventory', 'availability', 'slots'], 'capacity'));
+  if (!matchId || capacity === undefined) return undefined;
+  const g = ['inventory', 'availability', 'slots', 'counters'];
+  const available = num(deep(m, g, 'available', 'availableSlots', 'available_slots'));
+  const held = num(deep(m, g, 'held', 'heldSlots', 'held_slots'));
+  const confirmed = num(deep(m, g, 'confirmed', 'confirmedSlots', 'confirmed_slots'));
+  return {
+    matchId,
+    capacity,
+    ...(available !== undefined && { available }),
+    ...(held !== undefined && { held }),
+    ...(confirmed !== undefined && { confirmed }),
+  };
+}
+
+export function toBooking(b: unknown): BookingRecord | undefined {
+  const bookingId = str(field(b, 'bookingId', 'id'));
+  const status = str(field(b, 'status', 'state'));
+  if (!bookingId || !status) return undefined;
+  const money = ['money', 'payment', 'ledger'];
+  return {
+    bookingId,
+    matchId: str(field(b, 'matchId', 'match_id')) ?? '',
+    userId: str(field(b, 'userId', 'user_id')) ?? '',
+    status,
+    quantity: num(field(b, 'quantity')) ?? 0,
+    amount: num(deep(b, money, 'amount', 'totalAmount')) ?? 0,
+    currency: str(deep(b, money, 'currency')) ?? '',
+    captured: num(deep(b, money, 'captured', 'capturedAmount', 'amountCaptured')) ?? 0,
+    refunded: num(deep(b, money, 'refunded', 'refundedAmount', 'amountRefunded')) ?? 0,
+    reversed: num(deep(b, money, 'reversed', 'reversedAmount', 'amountReversed')) ?? 0,
+  };
+}
+
+export function toPayment(p: unknown): PaymentRecord | undefined {
+  const paymentId = str(field(p, 'paymentId', 'id'));
+  const bookingId = str(field(p, 'bookingId', 'booking_id'));
+  if (!paymentId || !bookingId) return undefined;
+  const intentId = str(field(p, 'intentId', 'providerIntentId', 'paymentIntentId', 'stripePaymentIntentId', 'providerPaymentId', 'intent_id'));
+  const payerId = str(field(p, 'payerId', 'payer_id'));
+  const status = str(field(p, 'status', 'state'));
+  const amount = num(field(p, 'amount'));
+  const currency = str(field(p, 'currency'));
+  return {
+    paymentId,
+    bookingId,
+    ...(intentId && { intentId }),
+    ...(payerId && { payerId }),
+    ...(status && { status }),
+    ...(amount !== undefined && { amount }),
+    ...(currency && { currency }),
+  };
+}
+
+export function toNotification(n: unknown): NotificationRecord | undefined {
+  const notificationId = str(field(n, 'notificationId', 'id'));
+  const userId = str(field(n, 'userId', 'user_id'));
+  if (!notificationId || !userId) return undefined;
+  const channel = str(field(n, 'channel')) ?? 'unknown';
+  const sourceEventId = str(field(n, 'sourceEventId', 'source_event_id', 'eventId'));
+  const sourceEventType = str(field(n, 'sourceEventType', 'source_event_type', 'eventType'));
+  const bookingId = str(field(n, 'bookingId', 'booking_id') ?? field(field(n, 'context', 'data'), 'bookingId'));
+  const status = str(field(n, 'status'));
+  const createdAt = time(field(n, 'createdAt', 'created_at'));
+  const sentAt = time(field(n, 'sentAt', 'sent_at', 'acceptedAt'));
+  return {
+    notificationId,
+    userId,
+    channel,
+    ...(sourceEventId && { sourceEventId }),
+    ...(sourceEventType && { sourceEventType }),
+    ...(bookingId && { bookingId }),
+    ...(status && { status }),
+    ...(createdAt !== undefined && { createdAt }),
+    ...(sentAt !== undefined && { sentAt }),
+  };
+}
+
+export function toFinding(f: unknown): FindingRecord | undefined {
+  const findingId = str(field(f, 'findingId', 'id'));
+  if (!findingId) return undefined;
+  const bookingId = str(field(f, 'bookingId', 'booking_id'));
+  const intentId = str(field(f, 'intentId', 'intent_id'));
+  const detail = str(field(f, 'detail'));
+  return {
+    findingId,
+    kind: str(field(f, 'kind')) ?? 'unknown',
+    status: (str(field(f, 'status', 'state')) ?? 'open').toLowerCase(),
+    ...(bookingId && { bookingId }),
+    ...(intentId && { intentId }),
+    ...(detail && { detail }),
+  };
+}
+
+export const CONSUMING_SERVICES = ['booking', 'payment', 'notification', 'fraud', 'reconciliation'] as const;
+export const OUTBOX_SERVICES = ['booking', 'payment', 'notification', 'fraud', 'reconciliation', 'webhook-ingest'] as const;
+
+/** Outbox and inbox rows of every service schema, read-only. */
+export async function readEventTables(databaseUrl: string, schemaOf: (service: string) => string): Promise<{ outbox: OutboxRecord[]; inbox: InboxRecord[]; gaps: string[] }> {
+  const client = new Client({ connectionString: databaseUrl, application_name: 'matchday-invariants' });
+  await client.connect();
+  const outbox: OutboxRecord[] = [];
+  const inbox: InboxRecord[] = [];
+  const gaps: string[] = [];
+  try {
+    await client.query('SET default_transaction_read_only = on');
+    for (const service of OUTBOX_SERVICES) {
+      const schema = schemaOf(service);
+      try {
+        const { rows } = await client.query<{ id: string; topic: string; type: string; published: boolean }>(
+          `SELECT id::text, topic, type, published_at IS NOT NULL AS published FROM "${schema}".outbox`,
+        );
+        for (const r of rows) outbox.push({ service, eventId: r.id, type: r.type, topic: r.topic, published: r.published });
+      } catch (e) {
+        gaps.push(`${schema}.outbox: ${(e as Error).message}`);
+      }
+      if (service === 'webhook-ingest') continue;
+      try {
+        const { rows } = await client.query<{ consumer_group: string; event_id: string; event_type: string; topic: string }>(
+          `SELECT consumer_group, event_id, event_type, topic FROM "${schema}".inbox`,
+        );
+        for (const r of rows) inbox.push({ group: r.consumer_group, eventId: r.event_id, type: r.event_type, topic: r.topic });
+      } catch (e) {
+        gaps.push(`${schema}.inbox: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return { outbox, inbox, gaps };
+}
+
+async function attempt<T>(what: string, gaps: string[], fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    gaps.push(`${what}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Everything the invariants look at, read now. */
+export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
+  const { admin } = opts;
+  const gaps: string[] = [];
+  const notes: string[] = ['services: their admin endpoints through the gateway (admin token)', 'provider: the sandbox control API (/__sandbox/state)'];
+  const wanted = new Set(opts.matchIds);
+
+  const matches: MatchRecord[] = [];
+  for (const id of opts.matchIds) {
+    const m = await attempt(`GET /v1/admin/matches/${id}`, gaps, () => admin.expect<unknown>([200], 'GET', `/v1/admin/matches/${encodeURIComponent(id)}`));
+    const rec = m === undefined ? undefined : toMatch(field(m, 'match') ?? m);
+    if (m !== undefined && !rec) gaps.push(`GET /v1/admin/matches/${id}: no matchId/capacity in ${JSON.stringify(m).slice(0, 200)}`);
+    if (rec) matches.push(rec);
+  }
+
+  const bookings: BookingRecord[] = [];
+  for (const id of opts.matchIds) {
+    const items = await attempt(`GET /v1/admin/bookings?matchId=${id}`, gaps, () => listAll(admin, `/v1/admin/bookings?matchId=${encodeURIComponent(id)}`, ['bookings']));
+    for (const b of items ?? []) {
+      const rec = toBooking(b);
+      if (rec && !bookings.some((x) => x.bookingId === rec.bookingId)) bookings.push(rec);
+    }
+  }
+  const bookingIds = new Set(bookings.map((b) => b.bookingId));
+
+  const payments = (await attempt('GET /v1/admin/payments', gaps, () => listAll(admin, '/v1/admin/payments', ['payments'])))
+    ?.map(toPayment)
+    .filter((p): p is PaymentRecord => p !== undefined && bookingIds.has(p.bookingId));
+
+  const users = new Set(bookings.map((b) => b.userId));
+  for (const e of opts.expectedNotifications ?? []) users.add(e.userId);
+  const notifications = (await attempt('GET /v1/admin/notifications', gaps, () => listAll(admin, '/v1/admin/notifications', ['notifications'], 1_000_000)))
+    ?.map(toNotification)
+    .filter((n): n is NotificationRecord => n !== undefined && users.has(n.userId));
+
+  const findings = (await attempt('GET /v1/admin/reconciliation/findings', gaps, () => listAll(admin, '/v1/admin/reconciliation/findings', ['findings'])))
+    ?.map(toFinding)
+    .filter((f): f is FindingRecord => f !== undefined && (!f.bookingId || bookingIds.has(f.bookingId)));
+
+  let deadLetters: DeadLetterRecord[] | undefined = [];
+  for (const service of CONSUMING_SERVICES) {
+    const body = await attempt(`GET /v1/admin/dlq/${service}`, gaps, () => admin.expect<unknown>([200], 'GET', `/v1/admin/dlq/${service}?limit=1000`));
+    if (body === undefined) {
+      deadLetters = undefined;
+      continue;
+    }
+    for (const d of itemsOf(body, 'deadLetters', 'messages')) {
+      const eventId = str(field(d, 'eventId'));
+      const eventType = str(field(d, 'eventType'));
+      const error = str(field(d, 'error'));
+      deadLetters?.push({ group: service, ...(eventId && { eventId }), ...(eventType && { eventType }), ...(error && { error }) });
+    }
+  }
+
+  const webhooks = (await attempt('GET /v1/admin/webhooks', gaps, () => listAll(admin, '/v1/admin/webhooks', ['webhooks'], 1_000_000)))?.flatMap((w): StoredWebhook[] => {
+    const provider = str(field(w, 'provider'));
+    const dedupeKey = str(field(w, 'dedupeKey', 'dedupe_key'));
+    return provider && dedupeKey ? [{ provider, dedupeKey }] : [];
+  });
+
+  const sandbox = await attempt('sandbox state', gaps, () => opts.sandbox.state());
+
+  let outbox: OutboxRecord[] | undefined;
+  let inbox: InboxRecord[] | undefined;
+  if (opts.databaseUrl) {
+    const tables = await attempt('outbox/inbox (Postgres)', gaps, () => readEventTables(opts.databaseUrl!, opts.schemaOf));
+    if (tables) {
+      outbox = tables.outbox;
+      inbox = tables.inbox;
+      gaps.push(...tables.gaps);
+      notes.push('outbox/inbox: read from Postgres directly, read-only (no service exposes outbox or inbox counts)');
+    }
+  } else {
+    gaps.push('outbox/inbox: no database URL given (--database-url)');
+  }
+
+  return {
+    matches: matches.filter((m) => wanted.has(m.matchId)),
+    bookings,
+    ...(payments && { payments }),
+    ...(notifications && { notifications }),
+    ...(findings && { findings }),
+    ...(outbox && { outbox }),
+    ...(inbox && { inbox }),
+    ...(deadLetters && { deadLetters }),
+    ...(webhooks && { webhooks }),
+    ...(sandbox && { sandbox }),
+    ...(opts.expectedNotifications && { expectedNotifications: opts.expectedNotifications }),
+    notes,
+    gaps,
+  };
+}
