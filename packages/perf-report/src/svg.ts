@@ -19,7 +19,10 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const step = ([1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude);
   const first = Math.floor(min / step) * step;
   const ticks: number[] = [];
-  for (let v = first; v <= max + step * 0.5; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = first; ticks.length < 50; v += step) {
+    ticks.push(Number(v.toPrecision(12)));
+    if (v >= max) break;
+  }
   return ticks;
 }
 
