@@ -84,7 +84,7 @@ export const REPORT_QUERIES: readonly ReportQuery[] = [
   {
     id: 'notification_delivery_rate',
     title: 'Notification delivery rate',
-    expr: 'sum by (channel) (rate(notification_deliveries_total{outcome="delivered"}[30m])) / sum by (channel) (rate(notification_deliveries_total{outcome="sent"}[30m]))',
+    expr: 'sum by (channel) (rate(notification_delivered_total{provider=~"twilio|sendgrid"}[30m])) / sum by (channel) (rate(notification_sent_total{provider=~"twilio|sendgrid"}[30m]))',
     unit: 'ratio',
     legend: 'channel',
   },

@@ -1,0 +1,45 @@
+import { baseEnv, flag, loadConfig, z } from '@matchday/config';
+
+/** The booking service's environment: the only place that reads process.env. */
+export const bookingEnv = baseEnv.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('booking'),
+  /** How long a hold keeps its slots before the sweeper returns them. */
+  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).default(600),
+  /** Checkout → payment deadline; also the window an extra payment for a modification gets. */
+  PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** How long a waiting-list offer (a hold) lasts before it passes to the next in line. */
+  WAITLIST_OFFER_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** How long a transfer request waits for the recipient's acceptance. */
+  TRANSFER_TTL_SECONDS: z.coerce.number().int().min(1).default(172800),
+  /** Period of the sweeper: expiries, coalesced availability events, admission re-sync. */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Every this many sweeps, every upcoming match's admission counter is re-synced from Postgres. */
+  RESYNC_EVERY_SWEEPS: z.coerce.number().int().min(1).default(30),
+  /** Partition maintenance keeps this many future months of `bookings` partitions. */
+  PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  MAX_SLOTS_PER_HOLD: z.coerce.number().int().min(1).default(10),
+  AVAILABILITY_CACHE_SECONDS: z.coerce.number().int().min(1).default(5),
+  BOOKING_CACHE_SECONDS: z.coerce.number().int().min(1).default(30),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86400),
+  /** Timeout of one Redis admission call; past it, Postgres decides alone. */
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+  /** Consumer retry delays (ms) before each retry level, comma-separated. */
+  CONSUMER_RETRY_DELAYS_MS: z
+    .string()
+    .default('1000,10000,60000')
+    .transform((s) => s.split(',').map((p) => Number(p.trim())))
+    .pipe(z.array(z.number().int().min(0)).min(1).max(3)),
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30000),
+  /** Turn the background sweeper off (a second replica in tests, one-off tools). */
+  SWEEPER_ENABLED: flag.default(true),
+});
+
+export type BookingConfig = Readonly<z.infer<typeof bookingEnv>>;
+
+export function loadBookingConfig(env: NodeJS.ProcessEnv = process.env): BookingConfig {
+  return loadConfig(bookingEnv, env);
+}
