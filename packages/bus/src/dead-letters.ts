@@ -27,6 +27,27 @@ async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigi
 }
 
 /**
+ * Dead letters not replayed yet: the dead-letter topic's end minus the replay position. Scraped
+ * as `messaging_dead_letter_queue_messages{group}`.
+ */
+export async function pendingDeadLetters(kafka: Kafka, group: string): Promise<number> {
+  const topic = deadLetterTopic(group);
+  const ends = await endOffsets(kafka, topic);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets({ groupId: `${group}.dlq-replay`, topics: [topic] });
+    const start = new Map<number, bigint>();
+    for (const t of committed) for (const p of t.partitions) start.set(p.partition, BigInt(p.offset === '-1' ? '0' : p.offset));
+    let pending = 0n;
+    for (const [p, end] of ends) pending += end - (start.get(p) ?? 0n);
+    return Number(pending);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * Reads a dead-letter topic from `groupId`'s committed position up to its current end. With
  * `commit`, the position moves on, so each dead letter is handed out once (replay); without it,
  * a throw-away group reads everything (inspection).

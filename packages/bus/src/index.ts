@@ -3,5 +3,5 @@ export type { EventHandler, HandlerContext, Subscription } from './consumer';
 export { H as busHeaders } from './consumer';
 export { busMigrations, outboxChannel } from './migrations';
 export { createKafka, ensureTopics, idempotentProducer, RETRY_LEVELS } from '@matchday/kafka';
-export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+export { listDeadLetters, pendingDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
 export { enqueue, OutboxRelay } from './outbox';

@@ -3,7 +3,14 @@ import type { Knex } from '@matchday/db';
 import type { Logger } from '@matchday/observability';
 import type { Kafka, Producer } from 'kafkajs';
 import { GroupConsumer, type Subscription } from './consumer';
-import { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+import { gauge } from '@matchday/observability';
+import { listDeadLetters, pendingDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+
+const dlqSize = gauge({
+  name: 'messaging_dead_letter_queue_messages',
+  help: 'Dead letters of a consumer group not yet replayed',
+  labelNames: ['group'],
+});
 import { createKafka, idempotentProducer } from '@matchday/kafka';
 import { enqueue, OutboxRelay } from './outbox';
 
@@ -61,6 +68,16 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
   const subs: Subscription[] = [];
   const consumers: GroupConsumer[] = [];
   let started = false;
+  let dlqTimer: NodeJS.Timeout | undefined;
+  const measureDlq = async () => {
+    for (const sub of subs) {
+      try {
+        dlqSize.set({ group: sub.group }, await pendingDeadLetters(kafka, prefix + sub.group));
+      } catch (e) {
+        opts.logger.debug('could not measure dead letters', { group: sub.group, error: (e as Error).message });
+      }
+    }
+  };
 
   const groupName = (group: string) => (group.startsWith(prefix) ? group : prefix + group);
 
@@ -89,9 +106,15 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         consumers.push(c);
         await c.start();
       }
+      if (subs.length > 0) {
+        dlqTimer = setInterval(() => void measureDlq(), 30000);
+        dlqTimer.unref();
+        void measureDlq();
+      }
       opts.logger.info('event bus started', { groups: subs.map((s) => s.group), relay: opts.relay?.enabled !== false });
     },
     async stop() {
+      if (dlqTimer) clearInterval(dlqTimer);
       // Stop taking new messages first, then let the relay flush what is committed.
       await Promise.all(consumers.map((c) => c.stop()));
       await relay.stop();

@@ -16,7 +16,7 @@ import {
 } from '@matchday/testkit';
 import type { QueueManager } from '../src';
 import { sinkBus, sinkMigrations, sourceBus } from './fixtures/services';
-import { busMigrations, enqueue } from '../src';
+import { busMigrations, enqueue, pendingDeadLetters } from '../src';
 
 const iso = isolation();
 let brokers: string[];
@@ -179,8 +179,12 @@ describe('retry topics, dead letters and replay', () => {
     expect([...new Set(attempts)]).toEqual([0, 1, 2, 3]);
     expect(await applied(sink.db, poisoned.id)).toBe(0);
 
+    const group = `${iso.topicPrefix}sink`;
+    expect(await pendingDeadLetters(bus.kafka, group)).toBeGreaterThanOrEqual(1);
+
     broken = false;
     expect(await bus.replayDeadLetters('sink')).toBeGreaterThanOrEqual(1);
+    expect(await pendingDeadLetters(bus.kafka, group)).toBe(0);
     await eventually(async () => (await applied(sink.db, poisoned.id)) === 1, { what: 'replayed', timeoutMs: 30000 });
     // A second replay hands out nothing new.
     expect(await bus.replayDeadLetters('sink')).toBe(0);
