@@ -1,0 +1,114 @@
+import { busMigrations } from '@matchday/bus';
+import type { Knex, Migration } from '@matchday/db';
+
+/** The notification schema: outbox and inbox, users' addresses and choices, projections, notifications. */
+export const migrations = (schema: string): Migration[] => [
+  ...busMigrations(schema),
+  {
+    name: '001_notification',
+    up: async (knex: Knex) => {
+      await knex.raw(`
+        -- What users told us, through the gateway (/v1/me/...).
+        CREATE TABLE contacts (
+          user_id    text PRIMARY KEY,
+          email      text,
+          phone      text,
+          locale     text NOT NULL DEFAULT 'en',
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE devices (
+          id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+          user_id      text NOT NULL,
+          kind         text NOT NULL CHECK (kind IN ('fcm', 'webpush')),
+          -- FCM registration token, or the Web Push endpoint URL.
+          token        text NOT NULL,
+          subscription jsonb,
+          created_at   timestamptz NOT NULL DEFAULT now(),
+          UNIQUE (kind, token)
+        );
+        CREATE INDEX devices_user ON devices (user_id);
+        CREATE TABLE preferences (
+          user_id              text PRIMARY KEY,
+          channels             text[] NOT NULL,
+          opt_out_non_critical boolean NOT NULL DEFAULT false,
+          updated_at           timestamptz NOT NULL DEFAULT now()
+        );
+
+        -- Projections of other services' events: who holds which booking, what a match is.
+        CREATE TABLE matches (
+          match_id   text PRIMARY KEY,
+          title      text,
+          venue      text,
+          kickoff_at timestamptz,
+          cancelled  boolean NOT NULL DEFAULT false,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE bookings (
+          booking_id text PRIMARY KEY,
+          match_id   text NOT NULL,
+          user_id    text NOT NULL,
+          status     text NOT NULL,
+          quantity   integer,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        -- The fan-out of a match event reads the match's current bookers.
+        CREATE INDEX bookings_match_confirmed ON bookings (match_id) WHERE status = 'confirmed';
+
+        -- One row per platform event that became notifications: what every recipient is told.
+        CREATE TABLE source_events (
+          event_id    text PRIMARY KEY,
+          type        text NOT NULL,
+          subject     text NOT NULL,
+          template    text NOT NULL,
+          critical    boolean NOT NULL,
+          context     jsonb NOT NULL,
+          occurred_at timestamptz NOT NULL,
+          recipients  integer NOT NULL,
+          created_at  timestamptz NOT NULL DEFAULT now()
+        );
+
+        -- One message per (event, user, channel), however often the event arrives; the work queue
+        -- the dispatchers claim from.
+        CREATE TABLE notifications (
+          id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+          event_id        text NOT NULL REFERENCES source_events (event_id),
+          user_id         text NOT NULL,
+          channel         text NOT NULL CHECK (channel IN ('email', 'sms', 'push')),
+          status          text NOT NULL DEFAULT 'pending'
+                          CHECK (status IN ('pending', 'sending', 'sent', 'delivered', 'failed', 'bounced')),
+          attempts        integer NOT NULL DEFAULT 0,
+          next_attempt_at timestamptz NOT NULL DEFAULT now(),
+          claimed_at      timestamptz,
+          provider        text,
+          -- The notification on another channel this one replaced, or was replaced by.
+          fallback_from   uuid,
+          fallback_to     text,
+          reason          text,
+          created_at      timestamptz NOT NULL DEFAULT now(),
+          sent_at         timestamptz,
+          finished_at     timestamptz,
+          UNIQUE (event_id, user_id, channel)
+        );
+        CREATE INDEX notifications_due ON notifications (channel, next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX notifications_claimed ON notifications (claimed_at) WHERE status = 'sending';
+        CREATE INDEX notifications_user ON notifications (user_id, created_at);
+
+        -- Each hand-over to a provider (one per device for push) and what the provider said since.
+        CREATE TABLE deliveries (
+          id              uuid PRIMARY KEY,
+          notification_id uuid NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+          provider        text NOT NULL,
+          device_id       uuid,
+          -- Twilio MessageSid, SendGrid X-Message-Id, FCM message name, Vonage message-id, …
+          external_id     text,
+          status          text NOT NULL CHECK (status IN ('sent', 'delivered', 'failed', 'bounced')),
+          error           text,
+          created_at      timestamptz NOT NULL DEFAULT now(),
+          updated_at      timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX deliveries_notification ON deliveries (notification_id);
+        CREATE INDEX deliveries_external ON deliveries (provider, external_id) WHERE external_id IS NOT NULL;
+      `);
+    },
+  },
+];

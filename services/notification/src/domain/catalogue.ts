@@ -1,0 +1,90 @@
+import type { EventType } from '@matchday/contracts';
+
+/** Who hears about an event. */
+export type Audience =
+  /** `data.userId` of the event. */
+  | 'event_user'
+  /** The owner of `data.bookingId`, from this service's bookings projection. */
+  | 'booking_owner'
+  /** Everyone holding a confirmed booking for `data.matchId` (the projection): the mass fan-out. */
+  | 'match_bookers'
+  /** `data.toUserId`: the user a booking is offered to. */
+  | 'transfer_recipient'
+  /** Both sides of a transfer. */
+  | 'transfer_parties';
+
+export type TemplateId =
+  | 'booking-confirmed'
+  | 'booking-cancelled'
+  | 'booking-expired'
+  | 'booking-reversed'
+  | 'transfer-requested'
+  | 'transfer-accepted'
+  | 'match-rescheduled'
+  | 'match-cancelled'
+  | 'payment-failed'
+  | 'payment-refunded'
+  | 'payment-reversed'
+  | 'dispute-opened'
+  | 'fraud-blocked';
+
+export interface CatalogueEntry {
+  template: TemplateId;
+  /**
+   * Critical messages concern money or whether the user can attend: they are sent even to users who
+   * opted out of non-critical messages (and to a reachable channel when none they chose reaches them).
+   */
+  critical: boolean;
+  audience: Audience;
+}
+
+/** Every event that becomes notifications, with its template, criticality and audience. */
+export const CATALOGUE = {
+  'booking.confirmed.v1': { template: 'booking-confirmed', critical: false, audience: 'event_user' },
+  'booking.cancelled.v1': { template: 'booking-cancelled', critical: true, audience: 'event_user' },
+  'booking.expired.v1': { template: 'booking-expired', critical: false, audience: 'event_user' },
+  'booking.reversed.v1': { template: 'booking-reversed', critical: true, audience: 'event_user' },
+  'transfer.requested.v1': {
+    template: 'transfer-requested',
+    critical: false,
+    audience: 'transfer_recipient',
+  },
+  'transfer.accepted.v1': { template: 'transfer-accepted', critical: false, audience: 'transfer_parties' },
+  'match.rescheduled.v1': { template: 'match-rescheduled', critical: true, audience: 'match_bookers' },
+  'match.cancelled.v1': { template: 'match-cancelled', critical: true, audience: 'match_bookers' },
+  'payment.failed.v1': { template: 'payment-failed', critical: true, audience: 'booking_owner' },
+  'payment.refunded.v1': { template: 'payment-refunded', critical: true, audience: 'booking_owner' },
+  // The seed's ReversalHandler.notifyUserOfReversal: a bank reversal or lost dispute is always told.
+  'payment.reversed.v1': { template: 'payment-reversed', critical: true, audience: 'booking_owner' },
+  'dispute.opened.v1': { template: 'dispute-opened', critical: true, audience: 'booking_owner' },
+  'fraud.assessed.v1': { template: 'fraud-blocked', critical: true, audience: 'event_user' },
+} as const satisfies Partial<Record<EventType, CatalogueEntry>>;
+
+export type NotifiedEventType = keyof typeof CATALOGUE;
+
+export const isNotified = (type: string): type is NotifiedEventType => Object.hasOwn(CATALOGUE, type);
+
+/**
+ * Values a template may use, collected when the event is expanded (the same for every recipient of
+ * one event, so a fan-out renders once per locale). Times are ISO strings, amounts minor units.
+ */
+export interface TemplateContext {
+  bookingId?: string;
+  quantity?: number;
+  matchId?: string;
+  matchTitle?: string;
+  venue?: string;
+  kickoffAt?: string;
+  previousKickoffAt?: string;
+  amount?: number;
+  currency?: string;
+  reason?: string;
+}
+
+/**
+ * The seed's ReversalHandler, as far as notification owns it: payment handles the bank reversal and
+ * booking updates the booking's status; this service tells the user (critical: always sent).
+ */
+export interface ReversalHandler {
+  notifyUserOfReversal(bookingId: string): Promise<void>;
+}

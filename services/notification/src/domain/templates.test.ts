@@ -1,0 +1,60 @@
+import { renderMessage, supportedLocale } from './templates';
+
+describe('templates', () => {
+  const ctx = {
+    matchTitle: 'Lions & Tigers',
+    kickoffAt: '2026-12-05T19:30:00Z',
+    previousKickoffAt: '2026-12-04T19:30:00Z',
+    venue: 'Arena <North>',
+  };
+
+  it('when a match is rescheduled, then every channel says the new kick-off in the user’s language', () => {
+    const en = renderMessage('match-rescheduled', 'en-GB', ctx);
+    expect(en.email.subject).toBe('New date for Lions & Tigers');
+    expect(en.sms.text).toMatch(
+      /^Matchday: Lions & Tigers now kicks off on Saturday, 5 December 2026 at 19:30 UTC at Arena <North>/,
+    );
+    expect(en.push.title).toBe('Match rescheduled');
+    const fr = renderMessage('match-rescheduled', 'fr', ctx);
+    expect(fr.push.body).toContain('samedi 5 décembre 2026');
+    const de = renderMessage('match-rescheduled', 'de-AT', ctx);
+    expect(de.email.subject).toBe('Neuer Termin für Lions & Tigers');
+  });
+
+  it('when the email is rendered as HTML, then values are escaped there and only there', () => {
+    const m = renderMessage('match-rescheduled', 'en', ctx);
+    expect(m.email.html).toContain('Lions &amp; Tigers');
+    expect(m.email.html).toContain('Arena &lt;North&gt;');
+    expect(m.email.html).not.toContain('<North>');
+    expect(m.email.text).toContain('Arena <North>');
+  });
+
+  it('when amounts are in minor units, then they are shown in the currency’s own format', () => {
+    expect(
+      renderMessage('payment-refunded', 'en', {
+        amount: 12345,
+        currency: 'EUR',
+        reason: 'match_cancelled',
+        bookingId: 'b1',
+      }).push.body,
+    ).toBe('We refunded €123.45 for your booking b1 (match cancelled).');
+    expect(
+      renderMessage('payment-refunded', 'en', { amount: 5000, currency: 'JPY', reason: 'x', bookingId: 'b1' })
+        .email.subject,
+    ).toBe('Refund on its way: ¥5,000');
+  });
+
+  it('when something is unknown, then the copy still reads (unknown locale → English, no title → “your match”)', () => {
+    expect(supportedLocale('pt-BR')).toBe('en');
+    expect(supportedLocale(undefined)).toBe('en');
+    expect(renderMessage('match-cancelled', 'xx', { reason: 'weather' }).push.body).toBe(
+      'your match has been cancelled (weather). Your booking will be refunded.',
+    );
+  });
+
+  it('when a text is long, then the SMS stays within three segments', () => {
+    const long = renderMessage('match-rescheduled', 'en', { ...ctx, venue: 'V'.repeat(800) });
+    expect(long.sms.text.length).toBeLessThanOrEqual(459);
+    expect(long.sms.text.endsWith('…')).toBe(true);
+  });
+});

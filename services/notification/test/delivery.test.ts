@@ -1,0 +1,457 @@
+import { randomUUID } from 'node:crypto';
+import { buildEvent } from '@matchday/contracts';
+import {
+  closeTestKafka,
+  eventually,
+  probe,
+  publishEvent,
+  publishEvents,
+  publishRaw,
+  type EventProbe,
+} from '@matchday/testkit';
+import request from 'supertest';
+import { admin, startHarness, waitForNotifications, type Harness } from './helpers';
+
+let h: Harness;
+let events: EventProbe;
+
+beforeAll(async () => {
+  h = await startHarness();
+  events = await probe(h.iso.topicPrefix, ['notification.events']);
+});
+
+afterAll(async () => {
+  await events?.stop();
+  await h?.stop();
+  await closeTestKafka();
+});
+
+const id = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+const as = (userId: string) => ({ 'X-User-Id': userId, 'X-User-Roles': 'fan' });
+
+async function profile(
+  userId: string,
+  p: { email?: string; phone?: string; locale?: string; channels?: string[]; optOut?: boolean },
+) {
+  await request(h.service.app)
+    .put('/v1/me/contacts')
+    .set(as(userId))
+    .send({ email: p.email ?? null, phone: p.phone ?? null, locale: p.locale ?? 'en' })
+    .expect(200);
+  if (p.channels) {
+    await request(h.service.app)
+      .put('/v1/me/preferences')
+      .set(as(userId))
+      .send({ channels: p.channels, optOutNonCritical: p.optOut ?? false })
+      .expect(200);
+  }
+}
+
+async function notificationsOf(userId: string, eventId?: string) {
+  const res = await request(h.service.app)
+    .get('/v1/admin/notifications')
+    .query({ userId, ...(eventId && { eventId }) })
+    .set(admin)
+    .expect(200);
+  return (
+    res.body as {
+      notifications: Array<{
+        id: string;
+        eventId: string;
+        channel: string;
+        status: string;
+        provider: string | null;
+        reason: string | null;
+        fallbackTo: string | null;
+        deliveries: Array<{
+          provider: string;
+          status: string;
+          error: string | null;
+          deviceId: string | null;
+        }>;
+      }>;
+    }
+  ).notifications;
+}
+
+const confirmed = (bookingId: string, matchId: string, userId: string) =>
+  publishEvent(
+    h.iso.topicPrefix,
+    'booking.confirmed.v1',
+    { bookingId, matchId, userId, quantity: 2, amount: 9000, currency: 'EUR' },
+    { subject: bookingId, source: 'booking' },
+  );
+
+describe('users manage their contacts, devices and preferences through the gateway', () => {
+  it('when a fan sets contacts, devices and preferences, then they read them back, and bad input is refused', async () => {
+    const user = id('fan');
+    const empty = await request(h.service.app).get('/v1/me/contacts').set(as(user)).expect(200);
+    expect(empty.body).toEqual({ email: null, phone: null, locale: 'en' });
+    const defaults = await request(h.service.app).get('/v1/me/preferences').set(as(user)).expect(200);
+    expect(defaults.body).toEqual({ channels: ['email', 'push'], optOutNonCritical: false });
+
+    await request(h.service.app)
+      .put('/v1/me/contacts')
+      .set(as(user))
+      .send({ email: 'fan@example.com', phone: '+447700900123', locale: 'fr-FR' })
+      .expect(200);
+    expect((await request(h.service.app).get('/v1/me/contacts').set(as(user))).body).toEqual({
+      email: 'fan@example.com',
+      phone: '+447700900123',
+      locale: 'fr-FR',
+    });
+    const bad = await request(h.service.app)
+      .put('/v1/me/contacts')
+      .set(as(user))
+      .send({ email: 'nope', phone: '0770', locale: 'en' })
+      .expect(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    expect((bad.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path).sort()).toEqual([
+      'body.email',
+      'body.phone',
+    ]);
+
+    const put = await request(h.service.app)
+      .put('/v1/me/preferences')
+      .set(as(user))
+      .send({ channels: ['sms', 'email', 'sms'], optOutNonCritical: true })
+      .expect(200);
+    expect(put.body).toEqual({ channels: ['email', 'sms'], optOutNonCritical: true });
+
+    const fcm = await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'fcm', token: 'device-token-1' })
+      .expect(201);
+    const subscription = h.sandbox.createPushSubscription();
+    const browser = await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'webpush', token: subscription.endpoint, subscription })
+      .expect(201);
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'webpush', token: 'x' })
+      .expect(400);
+    const listed = await request(h.service.app).get('/v1/me/devices').set(as(user)).expect(200);
+    expect((listed.body as { devices: Array<{ id: string }> }).devices.map((d) => d.id)).toEqual([
+      fcm.body.id,
+      browser.body.id,
+    ]);
+
+    await request(h.service.app)
+      .delete(`/v1/me/devices/${fcm.body.id as string}`)
+      .set(as('someone-else'))
+      .expect(404);
+    await request(h.service.app)
+      .delete(`/v1/me/devices/${fcm.body.id as string}`)
+      .set(as(user))
+      .expect(204);
+    await request(h.service.app)
+      .delete(`/v1/me/devices/${fcm.body.id as string}`)
+      .set(as(user))
+      .expect(404);
+  });
+
+  it('when a request comes without a user, or an admin route without the role, then it is refused with 401 or 403', async () => {
+    await request(h.service.app).get('/v1/me/contacts').expect(401);
+    await request(h.service.app)
+      .get('/v1/admin/notifications')
+      .query({ userId: 'u' })
+      .set(as('fan-1'))
+      .expect(403);
+    await request(h.service.app).get('/v1/admin/breakers').set(as('fan-1')).expect(403);
+    const breakers = await request(h.service.app).get('/v1/admin/breakers').set(admin).expect(200);
+    expect(
+      (breakers.body as { breakers: Array<{ name: string }> }).breakers.map((b) => b.name).sort(),
+    ).toEqual([
+      'notification.fcm',
+      'notification.sendgrid',
+      'notification.smtp',
+      'notification.twilio',
+      'notification.vonage',
+      'notification.webpush',
+    ]);
+  });
+});
+
+describe('events become messages', () => {
+  it('when a booking is confirmed, then its owner gets one email and one push in their language, recorded with their deliveries and events', async () => {
+    const user = id('owner');
+    await profile(user, { email: `${user}@example.com`, locale: 'fr' });
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'fcm', token: `tok-${user}` })
+      .expect(201);
+    const match = id('m');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'match.created.v1',
+      {
+        matchId: match,
+        title: 'Lyon – Nantes',
+        venue: 'Groupama',
+        kickoffAt: '2026-12-05T19:00:00Z',
+        capacity: 100,
+        unitPrice: 4500,
+        currency: 'EUR',
+      },
+      { subject: match, source: 'booking' },
+    );
+    const booking = await confirmed(id('b'), match, user);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [booking.id], 2);
+
+    const mail = [...h.sandbox.state.sendgrid.messages.values()].find((m) =>
+      m.recipients.some((r) => r.email === `${user}@example.com`),
+    )!;
+    expect(mail.request.subject).toBe('Réservation confirmée : Lyon – Nantes');
+    expect(JSON.stringify(mail.request.content)).toContain('90,00');
+    const push = [...h.sandbox.state.fcm.messages.values()].find((m) => m.message.token === `tok-${user}`)!;
+    expect(push.message.notification).toMatchObject({ title: 'Réservation confirmée' });
+
+    const list = await notificationsOf(user);
+    expect(list.map((n) => [n.channel, n.provider]).sort()).toEqual([
+      ['email', 'sendgrid'],
+      ['push', 'fcm'],
+    ]);
+    await eventually(
+      async () => (await notificationsOf(user)).find((n) => n.channel === 'email')?.status === 'delivered',
+      {
+        what: 'email delivered (SendGrid event)',
+      },
+    );
+    const sent = await events.waitForCount(
+      (e) => e.type === 'notification.sent.v1' && (e.data as { userId: string }).userId === user,
+      2,
+    );
+    expect(sent.map((e) => (e.data as { sourceEventId: string }).sourceEventId)).toEqual([
+      booking.id,
+      booking.id,
+    ]);
+    await events.waitFor(
+      'notification.delivered.v1',
+      (e) => e.data.userId === user && e.data.channel === 'email',
+    );
+  });
+
+  it('when a match is cancelled, then only its current bookers hear about it (cancelled and transferred bookings follow the projection)', async () => {
+    const match = id('m');
+    const [stay, cancel, from, to] = [id('stay'), id('cancel'), id('from'), id('to')];
+    for (const u of [stay, cancel, from, to])
+      await profile(u, { email: `${u}@example.com`, channels: ['email'], optOut: true });
+    const [b1, b2, b3] = [id('b'), id('b'), id('b')];
+    await confirmed(b1, match, stay);
+    await confirmed(b2, match, cancel);
+    await confirmed(b3, match, from);
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.cancelled.v1',
+      {
+        bookingId: b2,
+        matchId: match,
+        userId: cancel,
+        quantity: 2,
+        reason: 'fan_request',
+        refundAmount: 9000,
+        currency: 'EUR',
+      },
+      { subject: b2 },
+    );
+    const transfer = await publishEvent(
+      h.iso.topicPrefix,
+      'transfer.accepted.v1',
+      { transferId: id('t'), bookingId: b3, fromUserId: from, toUserId: to },
+      { subject: b3 },
+    );
+    // Booking and inventory events travel on different topics: the bookings are long settled when a
+    // match is called off, so let the projection catch up first.
+    await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: transfer.id }).first()), {
+      what: 'transfer applied',
+    });
+    const cancelled = await publishEvent(
+      h.iso.topicPrefix,
+      'match.cancelled.v1',
+      { matchId: match, reason: 'storm' },
+      { subject: match },
+    );
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [cancelled.id], 2);
+    const { rows } = (await h.sdb.db.raw(
+      `SELECT user_id FROM notifications WHERE event_id = ? ORDER BY user_id`,
+      [cancelled.id],
+    )) as {
+      rows: Array<{ user_id: string }>;
+    };
+    expect(rows.map((r) => r.user_id)).toEqual([stay, to].sort());
+    // The cancellation itself was critical (sent despite the opt-out); the transfer was not.
+    const told = await notificationsOf(cancel);
+    expect(told).toHaveLength(1);
+    expect(['sent', 'delivered']).toContain(told[0]!.status);
+    expect(await notificationsOf(from)).toHaveLength(0);
+  });
+
+  it('when a payment event arrives before the booking is known, then it is retried until the booking arrives', async () => {
+    const user = id('late');
+    await profile(user, { email: `${user}@example.com`, channels: ['email'] });
+    const bookingId = id('b');
+    const reversal = await publishEvent(
+      h.iso.topicPrefix,
+      'payment.reversed.v1',
+      { bookingId, paymentId: id('p'), amount: 9000, currency: 'EUR', reason: 'bank_reversal' },
+      { subject: bookingId, source: 'payment' },
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.created.v1',
+      {
+        bookingId,
+        matchId: id('m'),
+        userId: user,
+        holdId: id('h'),
+        quantity: 1,
+        unitPrice: 9000,
+        amount: 9000,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+        payers: [{ payerId: user, amount: 9000, currency: 'EUR' }],
+      },
+      { subject: bookingId, source: 'booking' },
+    );
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [reversal.id], 1);
+    const mail = [...h.sandbox.state.sendgrid.messages.values()].find((m) =>
+      m.recipients.some((r) => r.email === `${user}@example.com`),
+    )!;
+    expect(mail.request.subject).toBe('Payment reversed: €90.00');
+  });
+});
+
+describe('delivery status from the providers', () => {
+  it('when an email bounces, then the notification is bounced with the reason and a notification.bounced event', async () => {
+    const user = id('bouncy');
+    await profile(user, { email: 'bounce@example.com', channels: ['email'] });
+    const booking = await confirmed(id('b'), id('m'), user);
+    await eventually(async () => (await notificationsOf(user, booking.id))[0]?.status === 'bounced', {
+      what: 'bounced',
+    });
+    const [n] = await notificationsOf(user, booking.id);
+    expect(n!.reason).toMatch(/^bounce: 550 5\.1\.1/);
+    expect(n!.deliveries).toEqual([expect.objectContaining({ provider: 'sendgrid', status: 'bounced' })]);
+    const e = await events.waitFor('notification.bounced.v1', (x) => x.data.notificationId === n!.id);
+    expect(e.data.reason).toMatch(/bounce/);
+  });
+
+  it('when an SMS is undelivered, then the notification fails with the carrier code and the user gets the message by email instead', async () => {
+    const user = id('sms');
+    await profile(user, { email: `${user}@example.com`, phone: '+15005550001', channels: ['sms'] });
+    const booking = await confirmed(id('b'), id('m'), user);
+    await eventually(
+      async () => {
+        const list = await notificationsOf(user, booking.id);
+        const email = list.find((n) => n.channel === 'email')?.status;
+        return (
+          list.find((n) => n.channel === 'sms')?.status === 'failed' &&
+          (email === 'sent' || email === 'delivered')
+        );
+      },
+      { what: 'sms failed and email sent' },
+    );
+    const list = await notificationsOf(user, booking.id);
+    const sms = list.find((n) => n.channel === 'sms')!;
+    expect(sms).toMatchObject({ provider: 'twilio', fallbackTo: 'email' });
+    expect(sms.reason).toContain('twilio undelivered (error 30003)');
+    expect(sms.deliveries).toEqual([expect.objectContaining({ provider: 'twilio', status: 'failed' })]);
+    await events.waitFor('notification.failed.v1', (e) => e.data.notificationId === sms.id);
+  });
+
+  it('when a push token is unregistered and a browser subscription is gone, then both devices are dropped and the email still goes out once', async () => {
+    const user = id('stale');
+    await profile(user, { email: `${user}@example.com`, channels: ['push', 'email'] });
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'fcm', token: `unregistered-${user}` })
+      .expect(201);
+    const gone = {
+      endpoint: `${h.sandbox.url}/wpush/gone-${user}`,
+      keys: h.sandbox.createPushSubscription().keys,
+    };
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'webpush', token: gone.endpoint, subscription: gone })
+      .expect(201);
+    const booking = await confirmed(id('b'), id('m'), user);
+    await eventually(
+      async () =>
+        (await notificationsOf(user, booking.id)).find((n) => n.channel === 'push')?.status === 'failed',
+      {
+        what: 'push failed',
+      },
+    );
+    const devices = await request(h.service.app).get('/v1/me/devices').set(as(user)).expect(200);
+    expect(devices.body).toEqual({ devices: [] });
+    const list = await notificationsOf(user, booking.id);
+    const push = list.find((n) => n.channel === 'push')!;
+    expect(push.deliveries.map((d) => [d.provider, d.status]).sort()).toEqual([
+      ['fcm', 'failed'],
+      ['webpush', 'failed'],
+    ]);
+    expect(push.reason).toMatch(/registration-token-not-registered|subscription gone/);
+    await waitForNotifications(
+      h,
+      `event_id = ? AND channel = 'email' AND status IN ('sent', 'delivered')`,
+      [booking.id],
+      1,
+    );
+    expect(list.filter((n) => n.channel === 'email')).toHaveLength(1);
+    const emails = [...h.sandbox.state.sendgrid.messages.values()]
+      .flatMap((m) => m.recipients)
+      .filter((r) => r.email === `${user}@example.com`);
+    expect(emails).toHaveLength(1);
+  });
+});
+
+describe('poisoned and repeated messages', () => {
+  it('when the same event arrives twice, then the user is told once', async () => {
+    const user = id('twice');
+    await profile(user, { email: `${user}@example.com`, channels: ['email'] });
+    const bookingId = id('b');
+    const event = buildEvent(
+      'booking.confirmed.v1',
+      { bookingId, matchId: id('m'), userId: user, quantity: 1, amount: 100, currency: 'EUR' },
+      { source: 'booking', subject: bookingId },
+    );
+    await publishEvents(h.iso.topicPrefix, [event, event]);
+    const marker = await confirmed(id('b'), id('m'), user);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [marker.id], 1);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [event.id], 1);
+    expect(await notificationsOf(user, event.id)).toHaveLength(1);
+    const emails = [...h.sandbox.state.sendgrid.messages.values()]
+      .flatMap((m) => m.recipients)
+      .filter((r) => r.email === `${user}@example.com`);
+    expect(emails).toHaveLength(2);
+  });
+
+  it('when a message breaks the contract, then it lands in the dead-letter topic, visible and replayable by an admin', async () => {
+    await publishRaw(`${h.iso.topicPrefix}booking.events`, {
+      key: 'poison',
+      value: '{"bookingId": 42}',
+      headers: { ce_id: 'poison-1', ce_type: 'booking.confirmed.v1', ce_source: 'x', ce_specversion: '1.0' },
+    });
+    const dead = await eventually(
+      async () => {
+        const res = await request(h.service.app).get('/v1/admin/dlq').set(admin).expect(200);
+        return (res.body as { deadLetters: Array<{ eventId: string; error: string }> }).deadLetters.find(
+          (d) => d.eventId === 'poison-1',
+        );
+      },
+      { what: 'dead letter', intervalMs: 500 },
+    );
+    expect(dead.error).toMatch(/ContractError/);
+    await request(h.service.app).post('/v1/admin/dlq/replay').set(as('fan-1')).send({}).expect(403);
+    const replay = await request(h.service.app).post('/v1/admin/dlq/replay').set(admin).send({}).expect(200);
+    expect(replay.body).toMatchObject({ group: 'notification', replayed: 1 });
+  });
+});
