@@ -106,6 +106,7 @@ export function toBooking(raw: unknown): BookingView {
   const o = obj(raw);
   const b = obj(o.booking ?? o);
   const payers = Array.isArray(b.payers) ? b.payers.map((p) => obj(p)) : [];
+  const money = obj(b.money);
   return {
     id: str(b, 'bookingId', 'id') ?? '',
     matchId: str(b, 'matchId') ?? '',
@@ -116,8 +117,8 @@ export function toBooking(raw: unknown): BookingView {
     status: str(b, 'status') ?? 'UNKNOWN',
     statusReason: str(b, 'statusReason', 'reason'),
     paymentDeadline: str(b, 'paymentDeadline', 'expiresAt'),
-    captured: num(b, 'captured'),
-    refunded: num(b, 'refunded'),
+    captured: num(b, 'captured') ?? num(money, 'captured'),
+    refunded: num(b, 'refunded') ?? num(money, 'refunded'),
     traceId: str(b, 'traceId'),
     createdAt: str(b, 'createdAt'),
     payers: payers.map((p) => ({

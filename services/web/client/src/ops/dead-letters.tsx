@@ -89,7 +89,7 @@ export function DeadLetters() {
                 disabled={replay.busy}
                 onClick={() =>
                   void replay.run(async () => {
-                    const res = obj(await api.post(`/v1/admin/dlq/${encodeURIComponent(service)}/replay`, {}));
+                    const res = obj(await api.post(`/v1/admin/dlq/${encodeURIComponent(service)}/replay`));
                     const n = num(res, 'replayed') ?? 0;
                     setDone(`${n} message${n === 1 ? ' was' : 's were'} sent back to ${service} for another try.`);
                     letters.reload();

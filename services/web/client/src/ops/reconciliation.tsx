@@ -33,7 +33,7 @@ export function Reconciliation() {
         disabled={start.busy}
         onClick={() =>
           void start.run(async () => {
-            const run = obj(await api.post('/v1/admin/reconciliation/runs', {}));
+            const run = obj(await api.post('/v1/admin/reconciliation/runs'));
             setDone(`Run ${runId(run)} started.`);
             runs.reload();
           })

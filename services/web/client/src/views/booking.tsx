@@ -232,9 +232,8 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
           e.preventDefault();
           const v = recipient.trim();
           if (!v) return;
-          const body = v.includes('@') ? { toEmail: v } : { toUserId: v };
           void transfer.run(async () => {
-            const t = toTransfer(await api.post(`/v1/bookings/${id}/transfer`, body));
+            const t = toTransfer(await api.post(`/v1/bookings/${id}/transfer`, { toUserId: v }));
             setTransferLink(shareUrl(href('transfers', t.id)));
             finish(`Transfer offered to ${v}. It moves once they accept.`);
           });
@@ -242,7 +241,7 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
       >
         <h3>Transfer to a friend</h3>
         <div class="field">
-          <label for="transfer-to">Friend's user id or email</label>
+          <label for="transfer-to">Friend's user id</label>
           <input id="transfer-to" value={recipient} onInput={(e) => setRecipient(e.currentTarget.value)} />
         </div>
         <ErrorText message={transfer.error} />

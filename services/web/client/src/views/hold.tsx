@@ -52,7 +52,7 @@ export function HoldPage({ holdId }: { holdId: string }) {
     setBusy(true);
     try {
       const body: Record<string, unknown> = { holdId };
-      if (split && total !== undefined) body.payers = payersBody(shares, currency);
+      if (split && total !== undefined) body.payers = payersBody(shares);
       const booking = toBooking(await api.post('/v1/bookings', body, { idempotencyKey: `checkout-${holdId}-${split ? friends.join(',') : 'alone'}` }));
       announce('Booking created. Now pay for it.');
       navigate(href('bookings', booking.id));

@@ -1,4 +1,5 @@
 import { useApp } from '../app-context';
+import type { ApiClient } from '../lib/api';
 import { formatDateTime, formatMoney } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { listOf } from '../lib/json';
@@ -18,19 +19,20 @@ export function availabilityText(m: MatchView): string {
   return m.capacity !== undefined ? `${m.available} of ${m.capacity} places left` : `${m.available} places left`;
 }
 
+/** Fills in the counters a list did not carry from each match's (cached) availability. */
+export function withLiveAvailability(api: ApiClient, list: MatchView[], signal: AbortSignal): Promise<MatchView[]> {
+  return Promise.all(
+    list.map(async (m) =>
+      m.available === undefined ? withAvailability(m, await api.get(`/v1/matches/${encodeURIComponent(m.id)}/availability`, { signal }).catch(() => ({}))) : m,
+    ),
+  );
+}
+
 /** Upcoming matches with live availability. */
 export function Matches() {
   const { api } = useApp();
   const matches = useLoad(
-    async (signal) => {
-      const list = listOf(await api.get('/v1/matches', { signal }), 'matches').map(toMatch);
-      // The list may not carry the counters: read each match's (cached) availability then.
-      return Promise.all(
-        list.map(async (m) =>
-          m.available === undefined ? withAvailability(m, await api.get(`/v1/matches/${encodeURIComponent(m.id)}/availability`, { signal }).catch(() => ({}))) : m,
-        ),
-      );
-    },
+    async (signal) => withLiveAvailability(api, listOf(await api.get('/v1/matches?limit=100', { signal }), 'matches').map(toMatch), signal),
     [],
     LIVE_MS,
   );

@@ -25,11 +25,10 @@ export function splitEvenly(total: number, me: string, friends: Share['who'][]):
   return [{ who: { kind: 'me', userId: me }, amount: base + remainder }, ...friends.map((who) => ({ who, amount: base }))];
 }
 
-/** The `payers` member of `POST /v1/bookings`. */
-export function payersBody(shares: Share[], currency: string): Record<string, unknown>[] {
+/** The `payers` member of `POST /v1/bookings` (shares in the booking's currency). */
+export function payersBody(shares: Share[]): Record<string, unknown>[] {
   return shares.map((s) => ({
     ...(s.who.kind === 'email' ? { email: s.who.email } : { userId: s.who.userId }),
     amount: s.amount,
-    currency,
   }));
 }
