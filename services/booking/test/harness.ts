@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { listen } from '@matchday/http';
 import { createLogger } from '@matchday/observability';
-import { deleteTopics, isolation, serviceDb, setupTopics, testInfra, type Isolation, type ServiceDb } from '@matchday/testkit';
+import { closeTestKafka, deleteTopics, isolation, serviceDb, setupTopics, testInfra, type Isolation, type ServiceDb } from '@matchday/testkit';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { loadBookingConfig, type BookingConfig } from '../src/config';
@@ -69,6 +69,7 @@ export async function startBooking(env: Record<string, string> = {}, overrides: 
       if (keys.length > 0) await redis.del(keys);
       await redis.close();
       await deleteTopics(iso.topicPrefix);
+      await closeTestKafka();
     },
   };
 }
@@ -131,4 +132,15 @@ export async function expectInventoryConsistent(h: Harness, matchId: string): Pr
   expect(inv.held + inv.confirmed).toBeLessThanOrEqual(inv.capacity);
   expect(inv.held).toBe(inv.expectedHeld);
   expect(inv.confirmed).toBe(inv.expectedConfirmed);
+}
+
+/** A clock tests can move forward (timers compare with it, not with the wall clock). */
+export function testClock() {
+  let offsetMs = 0;
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    advance(ms: number) {
+      offsetMs += ms;
+    },
+  };
 }
