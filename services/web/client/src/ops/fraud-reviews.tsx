@@ -48,7 +48,7 @@ function toReview(raw: Json): Review {
 /** The fraud review queue: each case with the reasons behind its score, approved or rejected by an admin. */
 export function FraudReviews() {
   const { api } = useApp();
-  const reviews = useLoad(async (signal) => listOf(await api.get('/v1/admin/fraud/reviews?status=open', { signal }), 'reviews').map(toReview), [], 10000);
+  const reviews = useLoad(async (signal) => listOf(await api.get('/v1/admin/fraud/reviews', { signal }), 'reviews').map(toReview), [], 10000);
   const [done, setDone] = useState<string | undefined>();
   return (
     <>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useApp } from '../app-context';
-import { errorSentence, qs } from '../lib/api';
+import { errorSentence } from '../lib/api';
 import { formatDateTime, formatMoney } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { type Json, listOf, num, obj, str } from '../lib/json';
@@ -9,10 +9,19 @@ import { ErrorText, Facts, Loading, Notice, PageTitle } from '../ui';
 
 const runId = (r: Json) => str(r, 'runId', 'id') ?? '';
 
+/** `2 new, 5 open` from a run's summary. */
 function findingsSummary(r: Json): string {
-  const counts = obj(r.counts ?? r.summary);
-  const found = num(r, 'findings', 'findingCount', 'findingsCount') ?? num(counts, 'findings', 'total');
-  return found !== undefined ? String(found) : '—';
+  const s = obj(r.summary);
+  const opened = num(s, 'opened');
+  const open = num(s, 'openTotal', 'stillOpen');
+  if (opened === undefined && open === undefined) return '—';
+  return [opened !== undefined ? `${opened} new` : undefined, open !== undefined ? `${open} open` : undefined].filter(Boolean).join(', ');
+}
+
+function amountAtRisk(r: Json): string {
+  const list = listOf(r.amountAtRisk);
+  if (list.length === 0) return '—';
+  return list.map((a) => formatMoney(num(a, 'amount') ?? 0, str(a, 'currency') ?? 'EUR')).join(', ');
 }
 
 /** Reconciliation runs: start one, see each run's findings and its HTML report. */
@@ -56,6 +65,7 @@ export function Reconciliation() {
                   <th scope="col">Started</th>
                   <th scope="col">Finished</th>
                   <th scope="col">Findings</th>
+                  <th scope="col">Amount at risk</th>
                 </tr>
               </thead>
               <tbody>
@@ -66,8 +76,9 @@ export function Reconciliation() {
                     </td>
                     <td>{str(r, 'status') ?? '—'}</td>
                     <td>{formatDateTime(str(r, 'startedAt', 'createdAt'))}</td>
-                    <td>{formatDateTime(str(r, 'finishedAt', 'completedAt'))}</td>
+                    <td>{formatDateTime(str(r, 'finishedAt', 'completedAt')) || '—'}</td>
                     <td>{findingsSummary(r)}</td>
+                    <td>{amountAtRisk(r)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -114,7 +125,7 @@ function FindingItem({ finding: f, onResolved }: { finding: Json; onResolved: ()
           ['Status', str(f, 'status')],
           ['Details', str(f, 'detail', 'description', 'message')],
           ['Resolution', str(f, 'resolution')],
-          ['Found', formatDateTime(str(f, 'createdAt', 'detectedAt'))],
+          ['Found', formatDateTime(str(f, 'openedAt', 'createdAt'))],
         ]}
       />
       {open && (
@@ -140,12 +151,17 @@ function FindingItem({ finding: f, onResolved }: { finding: Json; onResolved: ()
   );
 }
 
-/** One run: its figures, findings and the HTML report it wrote. */
+/** One run: its figures, the findings it opened, still saw open or resolved, and its HTML report. */
 export function ReconciliationRun({ runId: id }: { runId: string }) {
   const { api } = useApp();
   const run = useLoad(async (signal) => obj(await api.get(`/v1/admin/reconciliation/runs/${encodeURIComponent(id)}`, { signal })), [id], 5000);
-  const findings = useLoad(async (signal) => listOf(await api.get(`/v1/admin/reconciliation/findings${qs({ runId: id, limit: 200 })}`, { signal }), 'findings'), [id], 10000);
   const r = obj(run.data?.run ?? run.data);
+  const scanned = obj(r.scanned);
+  const groups: [string, Json[]][] = [
+    ['Opened by this run', listOf(r.opened)],
+    ['Still open', listOf(r.stillOpen)],
+    ['Resolved by this run', listOf(r.resolved)],
+  ];
   return (
     <>
       <PageTitle>Reconciliation run {id}</PageTitle>
@@ -160,18 +176,22 @@ export function ReconciliationRun({ runId: id }: { runId: string }) {
               ['Status', str(r, 'status')],
               ['Started', formatDateTime(str(r, 'startedAt', 'createdAt'))],
               ['Finished', formatDateTime(str(r, 'finishedAt', 'completedAt'))],
-              ['Checked', num(r, 'checked', 'bookingsChecked') !== undefined ? String(num(r, 'checked', 'bookingsChecked')) : undefined],
+              ['Bookings checked', num(scanned, 'bookings') !== undefined ? String(num(scanned, 'bookings')) : undefined],
+              ['Payments checked', num(scanned, 'payments') !== undefined ? String(num(scanned, 'payments')) : undefined],
               ['Findings', findingsSummary(r)],
+              ['Amount at risk', amountAtRisk(r)],
+              ['Error', str(r, 'error')],
             ]}
           />
         </section>
       )}
-      <Report runId={id} reportPath={str(r, 'reportUrl', 'reportPath')} />
-      <section aria-labelledby="run-findings-title">
-        <h2 id="run-findings-title">Findings</h2>
-        <ErrorText message={findings.error} />
-        {findings.data && <Findings findings={findings.data} onResolved={findings.reload} />}
-      </section>
+      <Report runId={id} reportPath={str(obj(r.links), 'html')} />
+      {groups.map(([title, list]) => (
+        <section key={title} aria-label={title}>
+          <h2>{title}</h2>
+          <Findings findings={list} onResolved={run.reload} />
+        </section>
+      ))}
     </>
   );
 }
@@ -185,7 +205,7 @@ function Report({ runId: id, reportPath }: { runId: string; reportPath: string |
   const [html, setHtml] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const path = reportPath?.startsWith('/v1/') ? reportPath : `/v1/admin/reconciliation/runs/${encodeURIComponent(id)}/report`;
+  const path = reportPath?.startsWith('/v1/') ? reportPath : `/v1/admin/reconciliation/runs/${encodeURIComponent(id)}/report.html`;
   const load = async () => {
     setBusy(true);
     setError(undefined);

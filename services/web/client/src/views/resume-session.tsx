@@ -1,6 +1,6 @@
 import { useApp } from '../app-context';
 import { useLoad } from '../lib/hooks';
-import { toSession } from '../lib/models';
+import { toMatch, toSession } from '../lib/models';
 import { href } from '../lib/router';
 import { Countdown } from '../ui';
 
@@ -14,7 +14,9 @@ export function ResumeSession({ exceptHoldId }: { exceptHoldId?: string }) {
     async (signal) => {
       if (!identity || !sessionId) return undefined;
       try {
-        return toSession(await api.get(`/v1/sessions/${encodeURIComponent(sessionId)}`, { signal }));
+        const state = toSession(await api.get(`/v1/sessions/${encodeURIComponent(sessionId)}`, { signal }));
+        const match = state.matchId ? toMatch(await api.get(`/v1/matches/${encodeURIComponent(state.matchId)}`, { signal }).catch(() => ({}))) : undefined;
+        return { ...state, matchTitle: match?.title && match.id ? match.title : undefined };
       } catch {
         // Nothing to resume (no hold yet, or the session ended): the page simply shows no banner.
         return undefined;
@@ -30,7 +32,8 @@ export function ResumeSession({ exceptHoldId }: { exceptHoldId?: string }) {
       <aside class="resume notice notice-warning" aria-labelledby="resume-title" data-testid="resume-hold">
         <h2 id="resume-title">Continue where you left off</h2>
         <p>
-          You are holding {s.hold.quantity} place{s.hold.quantity === 1 ? '' : 's'}.
+          You are holding {s.hold.quantity} place{s.hold.quantity === 1 ? '' : 's'}
+          {s.matchTitle ? ` for ${s.matchTitle}` : ''}.
         </p>
         <Countdown until={s.hold.expiresAt} label="Time left" />
         <p>
@@ -44,7 +47,7 @@ export function ResumeSession({ exceptHoldId }: { exceptHoldId?: string }) {
   if (s.step === 'PAYING' && s.booking) {
     return (
       <aside class="resume notice notice-warning" aria-labelledby="resume-title" data-testid="resume-booking">
-        <h2 id="resume-title">Your booking is waiting for payment</h2>
+        <h2 id="resume-title">Your booking{s.matchTitle ? ` for ${s.matchTitle}` : ''} is waiting for payment</h2>
         <Countdown until={s.booking.paymentDeadline} label="Time left to pay" />
         <p>
           <a class="button" href={href('bookings', s.booking.bookingId)}>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useApp } from '../app-context';
+import { ApiError } from '../lib/api';
 import type { Role } from '../lib/auth';
 import { useAction } from '../lib/hooks';
 import { ErrorText, PageTitle } from '../ui';
@@ -34,7 +35,15 @@ export function SignIn({ reason }: { reason?: string }) {
     }
     setInvalid(undefined);
     void action.run(async () => {
-      await signIn(id, roles);
+      try {
+        await signIn(id, roles);
+      } catch (err) {
+        // Production gateways have no development issuer.
+        if (err instanceof ApiError && err.status === 404) {
+          throw new ApiError(404, err.problem, 'Development sign-in is turned off here. Sign in through your identity provider.');
+        }
+        throw err;
+      }
       if (location.hash.startsWith('#/signin')) {
         const next = new URLSearchParams(location.hash.split('?')[1] ?? '').get('next');
         location.hash = next && next.startsWith('/') ? `#${next}` : '#/';
