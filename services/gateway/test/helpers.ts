@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { deleteTopics, isolation, setupTopics, testInfra, type Isolation } from '@matchday/testkit';
+import { closeTestKafka, deleteTopics, isolation, setupTopics, testInfra, type Isolation } from '@matchday/testkit';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config';
 import { buildService, type GatewayService } from '../src/service';
 import type { UpstreamName } from '../src/domain/route-map';
@@ -143,6 +143,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ha
       await service.stop();
       await Promise.all(Object.values(stubs).map((s) => s.close()));
       await deleteTopics(iso.topicPrefix);
+      await closeTestKafka();
     },
   };
 }
