@@ -225,7 +225,7 @@ export async function runFan(fan: Fan, match: MatchInfo, opts: JourneyOptions): 
     result.sessionId = hold.headers.get('x-session-id') ?? undefined;
     if (hold.status === 422 || hold.status === 409) {
       const code = ApiError.codeOf(hold.body);
-      if (hold.status === 422 && /SOLD_OUT|NOT_ENOUGH|INSUFFICIENT|UNAVAILABLE/i.test(code ?? JSON.stringify(hold.body))) {
+      if (/SOLD_OUT|NOT_ENOUGH|INSUFFICIENT|UNAVAILABLE/i.test(code ?? JSON.stringify(hold.body))) {
         result.outcome = 'sold_out';
         await fan.client.post('/v1/waitlist', { matchId: fan.matchId, quantity: fan.quantity }).catch(() => undefined);
         return result;

@@ -37,7 +37,8 @@ export class ApiError extends Error {
     if (body && typeof body === 'object') {
       const b = body as Record<string, unknown>;
       const detail = typeof b.detail === 'string' ? b.detail : typeof b.title === 'string' ? b.title : undefined;
-      if (detail) return `: ${detail.slice(0, 300)}`;
+      const errors = Array.isArray(b.errors) ? ` ${JSON.stringify(b.errors).slice(0, 300)}` : '';
+      if (detail) return `: ${detail.slice(0, 300)}${errors}`;
     }
     if (typeof body === 'string' && body) return `: ${body.slice(0, 300)}`;
     return '';

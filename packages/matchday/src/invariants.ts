@@ -146,6 +146,9 @@ const result = (name: string, checked: number, offenders: string[], detail?: str
   offenders,
   ...(detail !== undefined && { detail }),
 });
+/** An invariant over nothing shows nothing: with no offender and nothing checked it is UNKNOWN. */
+const resultOverSome = (name: string, checked: number, offenders: string[], detail?: string): InvariantResult =>
+  checked === 0 && offenders.length === 0 ? unknown(name, detail ?? 'nothing to check: the run produced none') : result(name, checked, offenders, detail);
 const unknown = (name: string, detail: string): InvariantResult => ({ name, verdict: 'UNKNOWN', checked: 0, offenders: [], detail });
 
 /** Confirmed + held slots never exceed capacity (from the bookings themselves, and from the counters). */
@@ -164,7 +167,7 @@ export function checkOversell(s: Snapshot): InvariantResult {
     if (m.available !== undefined && m.held !== undefined && m.confirmed !== undefined && m.available + m.held + m.confirmed !== m.capacity)
       offenders.push(`${m.matchId}: ${m.available} available + ${m.held} held + ${m.confirmed} confirmed ≠ ${m.capacity}`);
   }
-  return result(name, s.matches.length, offenders);
+  return resultOverSome(name, s.matches.length, offenders);
 }
 
 /** What a booking's money should add up to in its state (undefined: not settled yet). */
@@ -187,13 +190,13 @@ export function checkMoneyEquation(s: Snapshot): InvariantResult {
     if (net !== expected)
       offenders.push(`${b.bookingId} ${b.status}: ${b.captured} − ${b.refunded} − ${b.reversed} = ${net}, expected ${expected} ${b.currency}`);
   }
-  return result(name, checked, offenders);
+  return resultOverSome(name, checked, offenders);
 }
 
 /** No booking is left waiting for payment once the scenario is over. */
 export function checkSettled(s: Snapshot): InvariantResult {
   const pending = s.bookings.filter((b) => expectedNet(b) === undefined);
-  return result('every booking settled', s.bookings.length, pending.map((b) => `${b.bookingId} ${b.status}`));
+  return resultOverSome('every booking settled', s.bookings.length, pending.map((b) => `${b.bookingId} ${b.status}`));
 }
 
 /** Links provider intents to bookings: the payment service's records first, then the intent's metadata. */
@@ -273,7 +276,7 @@ export function checkProviderMoney(s: Snapshot): InvariantResult {
     const owner = [...links].find(([, ids]) => ids.includes(intentId))?.[0];
     if (!known.has(intentId) || (owner && !bookingIds.has(owner))) offenders.push(`${intentId}: provider holds ${n.net} ${n.currency} for no known booking`);
   }
-  return result(name, checked, offenders);
+  return resultOverSome(name, checked, offenders);
 }
 
 /** No intent captured twice, no refund above what was captured, no payer share paid twice. */
@@ -333,7 +336,7 @@ export function checkEventsApplied(s: Snapshot): InvariantResult {
     // An applied event no outbox ever held (only where we see the producer's outbox).
     if (producedTopics.has(r.topic) && !published.has(r.eventId)) offenders.push(`${r.group} applied ${r.type} ${r.eventId} that no outbox holds`);
   }
-  return result(name, checked, offenders);
+  return resultOverSome(name, checked, offenders);
 }
 
 export function checkDeadLetters(s: Snapshot): InvariantResult {
@@ -356,7 +359,7 @@ export function checkWebhooksStored(s: Snapshot): InvariantResult {
       if (!stored.has(`${d.provider}|${ref}`)) offenders.push(`${d.provider} ${ref}: acknowledged but not stored`);
     }
   }
-  return result(name, checked, [...new Set(offenders)]);
+  return resultOverSome(name, checked, [...new Set(offenders)]);
 }
 
 /** One notification per (event, user, channel), on the platform's side and at the providers. */
@@ -388,7 +391,7 @@ export function checkNotificationsUnique(s: Snapshot): InvariantResult {
   }
   for (const [key, count] of accepted) if (count > 1) offenders.push(`provider accepted notification ${key.replace('|', ' via ')} ${count} times`);
   const detail = keyed < s.notifications.length ? `${s.notifications.length - keyed} notifications carry no sourceEventId` : undefined;
-  return result(name, s.notifications.length, offenders, detail);
+  return resultOverSome(name, s.notifications.length, offenders, detail);
 }
 
 /** Every notification the scenario knows is owed was made. */
@@ -404,7 +407,7 @@ export function checkNotificationsDelivered(s: Snapshot): InvariantResult {
   const offenders = expected
     .filter((e) => !(byUserType.get(`${e.userId}|${e.eventType}`) ?? []).some((n) => !e.bookingId || !n.bookingId || n.bookingId === e.bookingId))
     .map((e) => `${e.userId}: no ${e.eventType} notification (${e.ref})`);
-  return result(name, expected.length, offenders);
+  return resultOverSome(name, expected.length, offenders);
 }
 
 export function checkFindings(s: Snapshot): InvariantResult {

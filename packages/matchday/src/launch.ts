@@ -19,6 +19,8 @@ export interface LaunchOptions {
   holdTtlSeconds: number;
   logDir?: string;
   logLevel?: string;
+  /** How the processes are started (default: the platform package's startPlatform). */
+  start?: typeof startPlatform;
 }
 
 export const PLATFORM_SERVICES = ['webhook-ingest', 'booking', 'payment', 'notification', 'fraud', 'reconciliation', 'gateway'];
@@ -62,7 +64,7 @@ export async function launchPlatform(o: LaunchOptions): Promise<LaunchedPlatform
     await broker.start();
   }
   try {
-    const platform = await startPlatform({
+    const platform = await (o.start ?? startPlatform)({
       prefix,
       portOffset: o.portOffset ?? 300,
       adminDatabaseUrl: databaseUrl,

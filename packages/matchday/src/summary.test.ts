@@ -74,16 +74,37 @@ describe('the scenario building blocks', () => {
   });
 
   it('when the provider accepted the confirmation email, then the fan is notified at that moment', () => {
+    const to = [{ to: [{ email: 'u1@fans.matchday.test' }] }];
     const state = {
+      fcm: { messages: [] },
       sendgrid: {
         messages: [
-          { messageId: 'a', receivedAt: 900, request: { subject: 'Your booking is confirmed', personalizations: [{ to: [{ email: 'u1@fans.matchday.test' }] }] } },
-          { messageId: 'b', receivedAt: 2500, request: { subject: 'Your booking is confirmed', personalizations: [{ to: [{ email: 'u1@fans.matchday.test' }] }] } },
+          { messageId: 'a', receivedAt: 900, request: { subject: 'Your booking is confirmed', personalizations: to } },
+          { messageId: 'b', receivedAt: 2500, request: { subject: 'Your booking is confirmed', personalizations: to } },
         ],
       },
     } as unknown as SandboxState;
     const fans = [fan({ holdAt: 1000, confirmedAt: 2000 })];
     fillNotified(fans, state);
     expect(fans[0]!.notifiedAt).toBe(2500);
+  });
+
+  it('when the email carries the notification id, then the booking-confirmed notification decides which message counts', () => {
+    const to = (id: string) => [{ to: [{ email: 'u1@fans.matchday.test' }], custom_args: { notification_id: id } }];
+    const state = {
+      fcm: { messages: [] },
+      sendgrid: {
+        messages: [
+          { messageId: 'a', receivedAt: 2100, request: { subject: 'Your booking is confirmed', personalizations: to('n-other') } },
+          { messageId: 'b', receivedAt: 2600, request: { subject: 'Booked', personalizations: to('n-confirmed') } },
+        ],
+      },
+    } as unknown as SandboxState;
+    const fans = [fan({ holdAt: 1000, confirmedAt: 2000 })];
+    fillNotified(fans, state, [
+      { notificationId: 'n-other', userId: 'u1', channel: 'email', sourceEventType: 'match.rescheduled.v1' },
+      { notificationId: 'n-confirmed', userId: 'u1', channel: 'email', sourceEventType: 'booking.confirmed.v1' },
+    ]);
+    expect(fans[0]!.notifiedAt).toBe(2600);
   });
 });
