@@ -148,6 +148,20 @@ export const paymentEvents = {
     code: z.string().optional(),
   }),
   'payment.deferred.v1': z.object({ ...paymentRef, reason: z.string(), retryAt: isoTime }),
+  /**
+   * The exchange rate moved beyond the tolerance before capture: the authorization was released and
+   * the payer must confirm the share again at the new rate (amount, currency) before expiresAt.
+   */
+  'payment.requoted.v1': z.object({
+    ...paymentRef,
+    payerId: id,
+    quoteId: id,
+    previousRate: z.number().positive(),
+    rate: z.number().positive(),
+    amount: minor,
+    currency,
+    expiresAt: isoTime,
+  }),
   'payment.refunded.v1': z.object({
     ...paymentRef,
     refundId: id,
