@@ -115,6 +115,12 @@ export interface FcmMessagingOptions {
   credential?: Credential;
   /** firebase-admin app name; must be unique per process. */
   appName?: string;
+  /**
+   * Connections to the sandbox (default: unlimited). `sendEach` sends every message as its own
+   * request at once; with a cap they queue on kept-alive connections instead of opening (and, past
+   * the agent's free-socket limit, closing) hundreds of sockets per call.
+   */
+  maxSockets?: number;
 }
 
 let fcmApps = 0;
@@ -129,13 +135,22 @@ let fcmApps = 0;
  * ignores `httpAgent`; that path is not exercised offline. Without a `baseUrl` this factory leaves
  * the SDK's default (HTTP/2) transport on.
  */
-export function fcmMessaging({ projectId, baseUrl, credential, appName }: FcmMessagingOptions): Messaging {
+export function fcmMessaging({
+  projectId,
+  baseUrl,
+  credential,
+  appName,
+  maxSockets,
+}: FcmMessagingOptions): Messaging {
   const name = appName ?? `fcm-${projectId}-${++fcmApps}`;
   if (!baseUrl) {
     const app: App = initializeApp({ projectId, credential: credential ?? applicationDefault() }, name);
     return getMessaging(app);
   }
-  const agent = dialingAgent(baseUrl);
+  const agent = dialingAgent(
+    baseUrl,
+    maxSockets !== undefined ? { maxSockets, maxFreeSockets: maxSockets } : {},
+  );
   const sandboxCredential: Credential = {
     getAccessToken: () => Promise.resolve({ access_token: 'sandbox-access-token', expires_in: 3600 }),
   };

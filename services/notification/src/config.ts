@@ -65,6 +65,9 @@ export const notificationEnv = baseEnv.extend({
   VAPID_SUBJECT: z.string().default('mailto:ops@matchday.example.com'),
   /** Set only when pointing Web Push at the provider sandbox: every push endpoint is dialled there. */
   WEBPUSH_API_BASE: optional,
+  /** Connections to the provider sandbox's FCM endpoint (offline only: production FCM uses HTTP/2). */
+  FCM_SANDBOX_CONNECTIONS: count(1, 64),
+  /** Per provider request; a `sendEach` of up to 500 FCM messages gets four times as long. */
   PROVIDER_TIMEOUT_MS: count(100, 15000),
 
   // ---- provider rate limits: the providers' documented ones, enforced for all replicas in Redis ----

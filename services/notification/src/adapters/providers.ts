@@ -59,7 +59,8 @@ export function createProviders(config: Readonly<NotificationConfig>, logger: Lo
 
   function link<M extends { id: string }>(port: ProviderPort<M>): ProviderLink<M> {
     const breaker = createBreaker(`notification.${port.name}`, (call: M[]) => port.send(call), {
-      timeoutMs: config.PROVIDER_TIMEOUT_MS,
+      // One FCM call is up to 500 requests.
+      timeoutMs: port.name === 'fcm' ? config.PROVIDER_TIMEOUT_MS * 4 : config.PROVIDER_TIMEOUT_MS,
       volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
       errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
       resetTimeoutMs: config.BREAKER_RESET_MS,
