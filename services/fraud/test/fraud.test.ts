@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData } from '@matchday/contracts';
+import { buildEvent, type EventData, type MatchdayEvent } from '@matchday/contracts';
 import { metricsText } from '@matchday/observability';
 import {
   closeTestKafka,
@@ -8,6 +8,7 @@ import {
   isolation,
   probe,
   publishEvent,
+  publishEvents,
   publishRaw,
   serviceDb,
   setupTopics,
@@ -109,6 +110,37 @@ describe('decisions from real event sequences', () => {
     const reasons = last.body.assessments[0].reasons as Array<{ rule: string; detail: string }>;
     expect(reasons.map((r) => r.rule)).toEqual(['user_velocity', 'ip_velocity', 'device_velocity']);
     expect(reasons[0]!.detail).toBe('9 bookings by user in 600s (threshold 4)');
+  });
+
+  it('when a burst of bookings by one user arrives at once across partitions, then every one is counted', async () => {
+    const userId = uid('u');
+    const customer: Customer = { ip: '198.51.100.99', deviceId: uid('d'), country: 'DE', cardCountry: 'DE' };
+    const ids = Array.from({ length: 8 }, () => uid('b'));
+    await publishEvents(
+      iso.topicPrefix,
+      ids.map((bookingId) =>
+        buildEvent(
+          'booking.created.v1',
+          {
+            bookingId,
+            matchId: uid('m'),
+            userId,
+            holdId: uid('h'),
+            quantity: 1,
+            unitPrice: 5000,
+            amount: 5000,
+            currency: 'EUR',
+            paymentDeadline: new Date(Date.now() + 900_000).toISOString(),
+            payers: [{ payerId: uid('p'), amount: 5000, currency: 'EUR' }],
+            customer,
+          },
+          { source: 'booking', subject: bookingId },
+        ),
+      ),
+    );
+    const got = await decisions.waitForCount((e) => e.type === 'fraud.assessed.v1' && ids.includes(e.subject), 8);
+    const counts = got.map((e) => (e as MatchdayEvent<'fraud.assessed.v1'>).data.decision).sort();
+    expect(counts).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'block', 'review', 'review']);
   });
 
   it('when a user buys up a hot match, then scalping blocks the booking; the same slots on a quiet match are allowed', async () => {
@@ -238,7 +270,12 @@ describe('review queue', () => {
     const conflict = await request(svc.app).post(`/v1/admin/fraud/reviews/${assessmentId}/reject`).set(admin).expect(409);
     expect(conflict.body.code).toBe('REVIEW_ALREADY_RESOLVED');
     const marker = await reviewFor();
-    await request(svc.app).post(`/v1/admin/fraud/reviews/${marker.assessmentId}/reject`).set(admin).expect(200);
+    const queued = (await request(svc.app).get('/v1/admin/fraud/reviews').set(admin).expect(200)).body.reviews.find(
+      (r: { id: string }) => r.id === marker.assessmentId,
+    );
+    expect(queued).toMatchObject({ amount: 90000, currency: 'EUR', review: { status: 'pending' } });
+    // The same rejection, named by its decision.
+    await request(svc.app).post(`/v1/admin/fraud/reviews/${marker.assessmentId}/resolve`).set(admin).send({ decision: 'block' }).expect(200);
     await decisions.waitFor('review.resolved.v1', (e) => e.data.assessmentId === marker.assessmentId && e.data.decision === 'block');
     expect(decisions.events.filter((e) => e.type === 'review.resolved.v1' && e.subject === bookingId)).toHaveLength(1);
   });

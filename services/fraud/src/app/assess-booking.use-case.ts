@@ -59,6 +59,10 @@ export function makeAssessBooking(deps: AssessBookingDeps) {
   return async function assessBooking(trx: Knex.Transaction, input: BookingCreated): Promise<Assessment | undefined> {
     const started = process.hrtime.bigint();
     const { data } = input;
+    // Bookings of one user or one card are assessed one at a time, even from different partitions
+    // or instances, so a burst cannot slip through while the others' signals are uncommitted.
+    const keys = [`fraud:user:${data.userId}`, ...(data.customer?.cardFingerprint ? [`fraud:card:${data.customer.cardFingerprint}`] : [])].sort();
+    for (const key of keys) await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
     const hot = await deps.bookings.isHot(trx, data.matchId);
     const subject = subjectOf(data, input.eventTime, hot);
     if (!(await deps.bookings.insert(trx, subject))) {

@@ -16,6 +16,9 @@ export interface Assessment {
   rulesVersion: number;
   eventTime: Date;
   createdAt: Date;
+  /** The booking's total, for people reading the review queue. */
+  amount?: number;
+  currency?: string;
   review?: {
     status: ReviewStatus;
     deadline: Date;
@@ -41,6 +44,8 @@ interface Row {
   resolved_by: string | null;
   resolved_at: Date | null;
   resolution_note: string | null;
+  amount?: string | null;
+  currency?: string | null;
 }
 
 const toAssessment = (r: Row): Assessment => ({
@@ -54,6 +59,8 @@ const toAssessment = (r: Row): Assessment => ({
   rulesVersion: r.rules_version,
   eventTime: r.event_time,
   createdAt: r.created_at,
+  ...(r.amount !== undefined && r.amount !== null && { amount: Number(r.amount) }),
+  ...(r.currency !== undefined && r.currency !== null && { currency: r.currency }),
   ...(r.review_status &&
     r.review_deadline && {
       review: {
@@ -114,9 +121,13 @@ export function assessmentsRepository(): AssessmentsRepository {
     },
 
     async reviews(q, { status, limit }) {
-      const query = q<Row>('assessments').whereNotNull('review_status').limit(limit);
-      if (status) query.where({ review_status: status });
-      query.orderBy(status === 'pending' ? 'review_deadline' : 'created_at', status === 'pending' ? 'asc' : 'desc');
+      const query = q<Row>('assessments as a')
+        .leftJoin('bookings as b', 'b.booking_id', 'a.booking_id')
+        .whereNotNull('a.review_status')
+        .select('a.*', 'b.amount', 'b.currency')
+        .limit(limit);
+      if (status) query.where('a.review_status', status);
+      query.orderBy(status === 'pending' ? 'a.review_deadline' : 'a.created_at', status === 'pending' ? 'asc' : 'desc');
       return (await query).map(toAssessment);
     },
 

@@ -38,6 +38,10 @@ const schemas = {
     params: z.object({ assessmentId: z.uuid(), action: z.enum(['approve', 'reject']) }),
     body: z.object({ note: z.string().max(1000).optional() }).default({}),
   },
+  resolveByDecision: {
+    params: z.object({ assessmentId: z.uuid() }),
+    body: z.object({ decision: z.enum(['allow', 'block']), note: z.string().max(1000).optional() }),
+  },
   version: { params: z.object({ version: z.coerce.number().int().min(1) }) },
   putRules: {
     body: z.object({ expectedVersion: z.number().int().min(1), note: z.string().max(500).optional(), ruleSet: z.unknown() }),
@@ -81,6 +85,18 @@ export function fraudAdminRoutes(deps: FraudAdminDeps): Router {
       limit: query.limit,
     });
     res.json({ reviews });
+  });
+
+  // The same resolution named by its decision (allow = approve, block = reject), for clients that think in decisions.
+  r.post('/v1/admin/fraud/reviews/:assessmentId/resolve', write, validate(schemas.resolveByDecision), async (req, res) => {
+    const { params, body } = parsed<typeof schemas.resolveByDecision>(res);
+    const assessment = await deps.resolveReview({
+      assessmentId: params.assessmentId,
+      action: body.decision === 'allow' ? 'approve' : 'reject',
+      resolvedBy: actorOf(req),
+      ...(body.note !== undefined && { note: body.note }),
+    });
+    res.json(assessment);
   });
 
   r.post('/v1/admin/fraud/reviews/:assessmentId/:action', write, validate(schemas.resolve), async (req, res) => {
