@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { BookingAction, LimitRule, LimitSubject } from '../domain/rate-limit';
+import type { RateLimitStore } from '../app/ports';
+import type { BookingAction, LimitSubject } from '../domain/rate-limit';
 import { integers, luaScript, type Redis } from './redis';
 
 /**
@@ -38,23 +39,6 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 return {redis.call('ZCARD', KEYS[1]), redis.call('PTTL', KEYS[2])}
 `);
 
-export interface HitResult {
-  allowed: boolean;
-  /** When refused: ms until a retry can succeed. */
-  retryAfterMs: number;
-  remaining: number;
-  /** Refused because of an existing block. */
-  blocked: boolean;
-}
-
-export interface RateLimitStore {
-  hit(subject: LimitSubject, action: BookingAction, rule: LimitRule): Promise<HitResult>;
-  /** Blocks the subject from the action; true when this call started the block. */
-  block(subject: LimitSubject, action: BookingAction, seconds: number): Promise<boolean>;
-  usage(subject: LimitSubject, action: BookingAction, rule: LimitRule): Promise<{ used: number; blockedMs: number }>;
-  /** Forgets every window and block of the subject. */
-  reset(subject: LimitSubject, actions: readonly BookingAction[]): Promise<void>;
-}
 
 export function redisRateLimitStore(redis: Redis, prefix: string): RateLimitStore {
   const window = (s: LimitSubject, a: BookingAction) => `${prefix}rl:{${s.kind}:${s.id}}:${a}`;

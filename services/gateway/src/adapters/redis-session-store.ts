@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { UserSession } from '../domain/sessions';
+import type { SessionStore } from '../app/ports';
 import { luaScript, type Redis } from './redis';
 
 // ARGV: newSessionId, device, sessionTtlMs, deviceWindowMs
@@ -19,18 +19,6 @@ return devices
 
 const RELEASE = luaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
-export interface SessionLock {
-  release(): Promise<void>;
-}
-
-export interface SessionStore {
-  /** The user's shared session (created on first use, kept alive by use) and their recent devices. */
-  touch(userId: string, deviceId: string): Promise<UserSession>;
-  /** Takes the user's change lock for `deviceId`, or says which device holds it. */
-  tryLock(userId: string, deviceId: string): Promise<{ lock: SessionLock } | { heldBy: string }>;
-  /** True the first time within `seconds` for this user: a conflict is signalled once per burst. */
-  firstConflictWithin(userId: string, seconds: number): Promise<boolean>;
-}
 
 export interface SessionStoreOptions {
   prefix: string;

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { TicketRecord, WaitingRoomStore } from '../app/ports';
 import { luaScript, type Redis } from './redis';
 
 /**
@@ -135,31 +136,6 @@ redis.call('HSET', base .. ':t:' .. string.sub(v, sep + 1), 'expiresAt', tonumbe
 return 1
 `);
 
-export interface TicketRecord {
-  ticketId: string;
-  /** `open`: the room has closed, no admission is needed any more. */
-  state: 'waiting' | 'admitted' | 'expired' | 'open';
-  position?: number;
-  admissionToken?: string;
-  admissionExpiresAtMs?: number;
-  created: boolean;
-}
-
-export interface WaitingRoomStore {
-  /** The match's admission rate while it is hot, else undefined. */
-  hotRate(matchId: string): Promise<number | undefined>;
-  /** Applies a match.hot event unless a newer one was applied already; false when ignored as older. */
-  setHot(matchId: string, hot: boolean, ratePerSecond: number, eventTime: Date): Promise<boolean>;
-  waiting(matchId: string): Promise<number>;
-  /** The caller's ticket (new or existing), after admitting what is due; undefined when the match is not hot. */
-  join(matchId: string, userId: string): Promise<TicketRecord | undefined>;
-  /** The caller's ticket after admitting what is due; undefined when it is not theirs or does not exist. */
-  ticket(matchId: string, ticketId: string, userId: string): Promise<TicketRecord | undefined>;
-  /** True when the admission is valid for this user and match (read only). */
-  isAdmitted(matchId: string, admissionToken: string, userId: string): Promise<boolean>;
-  /** Uses up an admission (after the hold it was for succeeded). */
-  consumeAdmission(matchId: string, admissionToken: string, userId: string): Promise<boolean>;
-}
 
 export interface WaitingRoomStoreOptions {
   prefix: string;

@@ -1,15 +1,8 @@
-import { buildEvent, toWire, type EventData } from '@matchday/contracts';
+import { buildEvent, toWire } from '@matchday/contracts';
 import { counter, injectTraceHeaders, type Logger } from '@matchday/observability';
 import type { Producer } from 'kafkajs';
+import type { SignalPublisher } from '../app/ports';
 
-export type SignalType = 'ratelimit.exceeded.v1' | 'session.conflict.v1';
-
-export interface SignalPublisher {
-  /** Sends a gateway.signals event in the background; the caller's answer does not wait for Kafka. */
-  publish<T extends SignalType>(type: T, data: EventData<T>, subject: string): void;
-  /** Waits for the sends in flight (shutdown, tests). */
-  flush(): Promise<void>;
-}
 
 const signals = counter({
   name: 'gateway_signals_total',

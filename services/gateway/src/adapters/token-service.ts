@@ -13,30 +13,10 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { deviceIdOrUndefined, parseRoles, type Identity, type Role } from '../domain/identity';
+import { TokenError, type DevIssuer, type TokenService } from '../app/ports';
+import { deviceIdOrUndefined, parseRoles } from '../domain/identity';
 
-/** Why a token was refused: expired, or not acceptable at all (forged, malformed, wrong issuer…). */
-export class TokenError extends Error {
-  override readonly name = 'TokenError';
-  constructor(
-    readonly code: 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'IDENTITY_PROVIDER_UNAVAILABLE',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
-export interface DevIssuer {
-  issue(claims: { userId: string; roles: Role[]; deviceId?: string; email?: string }, ttlSeconds?: number): Promise<{ token: string; expiresIn: number }>;
-  jwks(): { keys: JWK[] };
-}
-
-export interface TokenService {
-  /** The built-in development issuer; undefined when it is off (production). */
-  readonly devIssuer: DevIssuer | undefined;
-  /** Verifies signature, issuer, audience and lifetime, and reads the caller from the claims. */
-  verify(token: string): Promise<Identity>;
-}
 
 export interface TokenServiceOptions {
   issuer: string;

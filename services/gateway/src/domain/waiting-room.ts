@@ -1,7 +1,7 @@
 /**
  * The virtual waiting room of a hot match. Callers take a ticket in arrival order; tickets are
  * admitted from the head of the queue at the match's admission rate (a token bucket that holds at
- * most one second of admissions, so an idle room does not save up a burst). An admitted ticket
+ * most one second of admissions, so an idle room never saves up more than that). An admitted ticket
  * carries an admission token, valid for a while, that `POST /v1/holds` for that match requires.
  */
 export type TicketStatus = 'waiting' | 'admitted' | 'expired';
@@ -35,7 +35,7 @@ export function describeTicket(
   ratePerSecond: number,
 ): Ticket {
   if (t.expired) return { ticketId: t.ticketId, matchId: t.matchId, status: 'expired' };
-  if (t.admissionToken && t.admissionExpiresAtMs) {
+  if (t.admissionToken && t.admissionExpiresAtMs !== undefined) {
     return {
       ticketId: t.ticketId,
       matchId: t.matchId,

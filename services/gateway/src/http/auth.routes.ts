@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { HttpProblem, problemType } from '@matchday/http';
-import type { DevIssuer } from '../adapters/token-service';
+import type { DevIssuer } from '../app/ports';
 import type { makeIssueDevToken } from '../app/issue-dev-token.use-case';
 import type { Role } from '../domain/identity';
 

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpProblem, problemType } from '@matchday/http';
 import { counter } from '@matchday/observability';
-import { TokenError, type TokenService } from '../adapters/token-service';
+import { TokenError, type TokenService } from '../app/ports';
 import { deviceIdOrUndefined, mayCall } from '../domain/identity';
 import { callerLimits, ipLimits, type LimitCheck, type LimitDecision, type LimitRules } from '../domain/rate-limit';
 import { UNKNOWN_DEVICE, type UserSession } from '../domain/sessions';
