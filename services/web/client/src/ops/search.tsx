@@ -5,7 +5,7 @@ import { formatDateTime, formatMoney, statusLabel } from '../lib/format';
 import { useAction } from '../lib/hooks';
 import { listOf } from '../lib/json';
 import { type BookingView, type PaymentView, toBooking, toPayment } from '../lib/models';
-import { href } from '../lib/router';
+import { href, navigate } from '../lib/router';
 import { ErrorText, PageTitle, StatusBadge } from '../ui';
 
 const STATUSES = ['PENDING_PAYMENT', 'CONFIRMED', 'CANCELLED', 'EXPIRED', 'DISPUTED', 'REVERSED'];
@@ -20,9 +20,27 @@ export function Search() {
   const searchBookings = useAction();
   const searchPayments = useAction();
 
+  const [reference, setReference] = useState('');
   return (
     <>
       <PageTitle>Bookings and payments</PageTitle>
+      <form
+        class="card inline-form"
+        aria-labelledby="open-booking-title"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (reference.trim()) navigate(href('ops', 'bookings', reference.trim()));
+        }}
+      >
+        <h2 id="open-booking-title" class="visually-hidden">
+          Open a booking
+        </h2>
+        <label for="open-booking">Booking reference</label>
+        <input id="open-booking" value={reference} onInput={(e) => setReference(e.currentTarget.value)} />
+        <button type="submit" disabled={!reference.trim()}>
+          Open booking
+        </button>
+      </form>
       <form
         class="card grid-form"
         aria-labelledby="booking-search-title"
