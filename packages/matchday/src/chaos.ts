@@ -26,9 +26,33 @@ export interface ChaosTarget {
   up(): Promise<void>;
 }
 
-/** A service process of a platform started by startPlatform. */
+/** Whether anything answers on `url` (a refused or reset connection is "no"). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A service process of a platform started by startPlatform. After the kill, the service must stop
+ * answering: a kill that only hit a wrapper process (the service living on as an orphan) would make
+ * the chaos a no-op, so that is reported as a failure instead.
+ */
 export function serviceTarget(platform: Platform, name: string): ChaosTarget {
-  return { name, action: 'kill -9', down: () => platform.kill(name), up: () => platform.restart(name) };
+  return {
+    name,
+    action: 'kill -9',
+    down: async () => {
+      await platform.kill(name);
+      const health = `${platform.urlOf(name)}/health/live`;
+      for (let i = 0; i < 20 && (await answers(health)); i++) await sleep(250);
+      if (await answers(health)) throw new Error(`${name} still answers after kill -9: the signal reached a wrapper process, not the service`);
+    },
+    up: () => platform.restart(name),
+  };
 }
 
 /**
