@@ -85,7 +85,7 @@ export function buildService(config: Readonly<FraudConfig>, overrides: FraudOver
 
   const analyze = makeAnalyzeBookingPattern({ signals, lists, rules, clock });
   const reviewTimeoutSeconds = config.REVIEW_TIMEOUT_SECONDS;
-  const assessBooking = makeAssessBooking({ bookings, signals, assessments, analyze, bus, clock, reviewTimeoutSeconds, logger });
+  const assessBooking = makeAssessBooking({ bookings, assessments, analyze, bus, clock, reviewTimeoutSeconds, logger });
   const recordSignal = makeRecordSignal({ bookings, signals });
   const resolveReview = makeResolveReview({ db, assessments, bus, clock, logger });
   const expireReviews = makeExpireReviews({ db, assessments, bus, clock, logger });
@@ -96,7 +96,11 @@ export function buildService(config: Readonly<FraudConfig>, overrides: FraudOver
   subscribeFraudConsumer(
     bus,
     { assessBooking, recordSignal },
-    { retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS, sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS },
+    {
+      retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+      concurrency: config.CONSUMER_CONCURRENCY,
+    },
   );
 
   let started = false;

@@ -6,13 +6,11 @@ import type { Logger } from '@matchday/observability';
 import type { BookingSubject, Clock } from '../domain';
 import type { Assessment, AssessmentsRepository } from '../db/assessments.repository';
 import type { BookingsRepository } from '../db/bookings.repository';
-import type { SignalsRepository } from '../db/signals.repository';
 import type { AnalyzeBookingPattern } from './analyze-booking-pattern.use-case';
 import { fraudMetrics } from './metrics';
 
 export interface AssessBookingDeps {
   bookings: BookingsRepository;
-  signals: SignalsRepository;
   assessments: AssessmentsRepository;
   analyze: AnalyzeBookingPattern;
   bus: QueueManager;
@@ -62,27 +60,14 @@ export function makeAssessBooking(deps: AssessBookingDeps) {
     // Bookings of one user or one card are assessed one at a time, even from different partitions
     // or instances, so a burst cannot slip through while the others' signals are uncommitted.
     const keys = [`fraud:user:${data.userId}`, ...(data.customer?.cardFingerprint ? [`fraud:card:${data.customer.cardFingerprint}`] : [])].sort();
-    for (const key of keys) await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [key]);
-    const hot = await deps.bookings.isHot(trx, data.matchId);
-    const subject = subjectOf(data, input.eventTime, hot);
-    if (!(await deps.bookings.insert(trx, subject))) {
+    await trx.raw('SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest(?::text[]) AS k', [keys]);
+    const recorded = await deps.bookings.recordNew(trx, subjectOf(data, input.eventTime, false), input.eventId);
+    if (!recorded) {
       fraudMetrics.duplicates.inc();
       deps.logger.info('booking already assessed; booking.created ignored', { bookingId: data.bookingId, eventId: input.eventId });
       return undefined;
     }
-    await deps.signals.record(trx, {
-      kind: 'booking',
-      occurredAt: subject.at,
-      eventId: input.eventId,
-      userId: subject.userId,
-      bookingId: subject.bookingId,
-      matchId: subject.matchId,
-      ...(subject.ip !== undefined && { ip: subject.ip }),
-      ...(subject.deviceId !== undefined && { deviceId: subject.deviceId }),
-      ...(subject.cardFingerprint !== undefined && { cardFingerprint: subject.cardFingerprint }),
-      quantity: subject.quantity,
-      hot,
-    });
+    const subject = subjectOf(data, input.eventTime, recorded.hot);
     fraudMetrics.signals.inc({ kind: 'booking' });
 
     const risk = await deps.analyze(trx, subject);

@@ -38,9 +38,25 @@ function toSubject(row: BookingRow): BookingSubject {
   };
 }
 
+function customerOf(s: Omit<BookingSubject, 'hotMatch'>): Customer {
+  return {
+    ...(s.ip !== undefined && { ip: s.ip }),
+    ...(s.deviceId !== undefined && { deviceId: s.deviceId }),
+    ...(s.email !== undefined && { email: s.email }),
+    ...(s.country !== undefined && { country: s.country }),
+    ...(s.accountCreatedAt !== undefined && { accountCreatedAt: s.accountCreatedAt.toISOString() }),
+    ...(s.cardFingerprint !== undefined && { cardFingerprint: s.cardFingerprint }),
+    ...(s.cardCountry !== undefined && { cardCountry: s.cardCountry }),
+  };
+}
+
 export interface BookingsRepository {
-  /** Stores a booking once; false when it was already known (a re-published booking.created). */
-  insert(q: Q, subject: BookingSubject): Promise<boolean>;
+  /**
+   * Stores a new booking with its match's current hot state and records it as a `booking` signal,
+   * in one statement (this is on the decision's hot path). Returns whether the match is hot, or
+   * undefined when the booking was known already (a re-published booking.created).
+   */
+  recordNew(q: Q, subject: Omit<BookingSubject, 'hotMatch'>, eventId: string): Promise<{ hot: boolean } | undefined>;
   get(q: Q, bookingId: string): Promise<BookingSubject | undefined>;
   latestOfUser(q: Q, userId: string): Promise<BookingSubject | undefined>;
   setHot(q: Q, matchId: string, hot: boolean, at: Date): Promise<void>;
@@ -49,32 +65,36 @@ export interface BookingsRepository {
 
 export function bookingsRepository(): BookingsRepository {
   return {
-    async insert(q, s) {
-      const customer: Customer = {
-        ...(s.ip !== undefined && { ip: s.ip }),
-        ...(s.deviceId !== undefined && { deviceId: s.deviceId }),
-        ...(s.email !== undefined && { email: s.email }),
-        ...(s.country !== undefined && { country: s.country }),
-        ...(s.accountCreatedAt !== undefined && { accountCreatedAt: s.accountCreatedAt.toISOString() }),
-        ...(s.cardFingerprint !== undefined && { cardFingerprint: s.cardFingerprint }),
-        ...(s.cardCountry !== undefined && { cardCountry: s.cardCountry }),
-      };
-      const inserted = await q('bookings')
-        .insert({
-          booking_id: s.bookingId,
-          user_id: s.userId,
-          match_id: s.matchId,
-          quantity: s.quantity,
-          amount: s.amount,
-          currency: s.currency,
-          hot: s.hotMatch,
-          customer: JSON.stringify(customer),
-          created_at: s.at,
-        })
-        .onConflict('booking_id')
-        .ignore()
-        .returning('booking_id');
-      return inserted.length > 0;
+    async recordNew(q, s, eventId) {
+      const result = await q.raw<{ rows: Array<{ hot: boolean }> }>(
+        `WITH h AS (SELECT COALESCE((SELECT hot FROM hot_matches WHERE match_id = ?), false) AS hot),
+         b AS (
+           INSERT INTO bookings (booking_id, user_id, match_id, quantity, amount, currency, hot, customer, created_at)
+           SELECT ?, ?, ?, ?, ?, ?, h.hot, ?::jsonb, ? FROM h
+           ON CONFLICT (booking_id) DO NOTHING
+           RETURNING booking_id, user_id, match_id, quantity, hot, created_at
+         )
+         INSERT INTO signals (kind, occurred_at, event_id, user_id, booking_id, match_id, ip, device_id, card_fingerprint, quantity, hot)
+         SELECT 'booking', b.created_at, ?, b.user_id, b.booking_id, b.match_id, ?, ?, ?, b.quantity, b.hot FROM b
+         RETURNING hot`,
+        [
+          s.matchId,
+          s.bookingId,
+          s.userId,
+          s.matchId,
+          s.quantity,
+          s.amount,
+          s.currency,
+          JSON.stringify(customerOf(s)),
+          s.at,
+          eventId,
+          s.ip ?? null,
+          s.deviceId ?? null,
+          s.cardFingerprint ?? null,
+        ],
+      );
+      const row = result.rows[0];
+      return row ? { hot: row.hot } : undefined;
     },
 
     async get(q, bookingId) {
