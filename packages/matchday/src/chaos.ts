@@ -36,6 +36,12 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** Pids of the processes listening on a local TCP port (from `ss`). */
+export async function listeners(port: number): Promise<number[]> {
+  const { stdout } = await run('ss', ['-Hltnp', `sport = :${port}`]).catch(() => ({ stdout: '' }));
+  return [...new Set([...stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))].filter((pid) => pid !== process.pid);
+}
+
 /**
  * A service process of a platform started by startPlatform. After the kill, the service must stop
  * answering: a kill that only hit a wrapper process (the service living on as an orphan) would make
@@ -47,9 +53,12 @@ export function serviceTarget(platform: Platform, name: string): ChaosTarget {
     action: 'kill -9',
     down: async () => {
       await platform.kill(name);
-      const health = `${platform.urlOf(name)}/health/live`;
+      const url = platform.urlOf(name);
+      const health = `${url}/health/live`;
+      // A launcher (tsx's CLI) may run the service as its own child: kill -9 whatever listens on its port too.
+      if (await answers(health)) for (const pid of await listeners(Number(new URL(url).port))) process.kill(pid, 'SIGKILL');
       for (let i = 0; i < 20 && (await answers(health)); i++) await sleep(250);
-      if (await answers(health)) throw new Error(`${name} still answers after kill -9: the signal reached a wrapper process, not the service`);
+      if (await answers(health)) throw new Error(`${name} still answers after kill -9`);
     },
     up: () => platform.restart(name),
   };

@@ -4,8 +4,10 @@
  * broker of its own.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '@matchday/observability';
-import { schemaOf, startPlatform, type Platform } from '@matchday/platform';
+import { repoRoot, schemaOf, startPlatform, type Platform } from '@matchday/platform';
 import { OwnBroker } from './chaos';
 
 export interface LaunchOptions {
@@ -55,6 +57,28 @@ export function matchdayEnv(o: { paymentWindowSeconds: number; holdTtlSeconds: n
   };
 }
 
+/**
+ * startPlatform runs `node node_modules/.bin/tsx …`, but pnpm writes `.bin/tsx` as a shell script
+ * that node cannot run. While that is so, the shell runs it (every service from source), for the
+ * first start and for every restart; once the platform starts tsx's JavaScript entry this does
+ * nothing.
+ */
+async function throughTsxShim<T>(fn: () => Promise<T>): Promise<T> {
+  const shim = join(repoRoot, 'node_modules', '.bin', 'tsx');
+  if (!existsSync(shim) || !readFileSync(shim, 'utf8').startsWith('#!/bin/sh')) return fn();
+  const execPath = process.execPath;
+  const fromSource = process.env.MATCHDAY_FROM_SOURCE;
+  process.execPath = '/bin/sh';
+  process.env.MATCHDAY_FROM_SOURCE = '1';
+  try {
+    return await fn();
+  } finally {
+    process.execPath = execPath;
+    if (fromSource === undefined) delete process.env.MATCHDAY_FROM_SOURCE;
+    else process.env.MATCHDAY_FROM_SOURCE = fromSource;
+  }
+}
+
 export async function launchPlatform(o: LaunchOptions): Promise<LaunchedPlatform> {
   const prefix = o.prefix ?? `md${randomBytes(3).toString('hex')}`;
   const databaseUrl = adminDatabaseUrl(o.adminDatabaseUrl);
@@ -64,7 +88,7 @@ export async function launchPlatform(o: LaunchOptions): Promise<LaunchedPlatform
     await broker.start();
   }
   try {
-    const platform = await (o.start ?? startPlatform)({
+    const started = await throughTsxShim(() => (o.start ?? startPlatform)({
       prefix,
       portOffset: o.portOffset ?? 300,
       adminDatabaseUrl: databaseUrl,
@@ -77,7 +101,8 @@ export async function launchPlatform(o: LaunchOptions): Promise<LaunchedPlatform
         gateway: { RATE_LIMIT_USER_REQUESTS: '100000', RATE_LIMIT_IP_REQUESTS: '100000', UPSTREAM_TIMEOUT_MS: '10000' },
       },
       only: PLATFORM_SERVICES,
-    });
+    }));
+    const platform: Platform = { ...started, restart: (name) => throughTsxShim(() => started.restart(name)) };
     const missing = PLATFORM_SERVICES.filter((s) => !platform.services.has(s));
     if (missing.length) o.logger.warn('services missing from the repository; the platform runs without them', { missing });
     return {
