@@ -143,6 +143,8 @@ export function toFinding(f: unknown): FindingRecord | undefined {
   const bookingId = str(field(f, 'bookingId', 'booking_id'));
   const intentId = str(field(f, 'intentId', 'intent_id'));
   const detail = str(field(f, 'detail'));
+  const action = field(f, 'autoAction', 'auto_action');
+  const autoAction = typeof action === 'string' ? action : action && typeof action === 'object' ? str(field(action, 'kind', 'type')) ?? JSON.stringify(action) : undefined;
   return {
     findingId,
     kind: str(field(f, 'kind')) ?? 'unknown',
@@ -150,6 +152,7 @@ export function toFinding(f: unknown): FindingRecord | undefined {
     ...(bookingId && { bookingId }),
     ...(intentId && { intentId }),
     ...(detail && { detail }),
+    ...(autoAction && { autoAction }),
   };
 }
 
@@ -279,7 +282,7 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   for (const e of opts.expectedNotifications ?? []) users.add(e.userId);
   const notifications = (await attempt('GET /v1/admin/notifications?userId=', gaps, () => readNotifications(admin, [...users])))?.filter((n) => users.has(n.userId));
 
-  const findings = (await attempt('GET /v1/admin/reconciliation/findings', gaps, () => listAll(admin, '/v1/admin/reconciliation/findings', ['findings'])))
+  const findings = (await attempt('GET /v1/admin/reconciliation/findings', gaps, () => listAll(admin, '/v1/admin/reconciliation/findings?status=all', ['findings'])))
     ?.map(toFinding)
     .filter((f): f is FindingRecord => f !== undefined && (!f.bookingId || bookingIds.has(f.bookingId)));
 

@@ -241,6 +241,11 @@ describe('invariants over a snapshot', () => {
     expect(r.detail).toContain('amount_mismatch b2');
   });
 
+  it('when reconciliation planned its own action on a finding that is still open, then it fails whatever the kind', () => {
+    const r = checkFindings(snapshot({ findings: [{ findingId: 'f9', kind: 'amount_mismatch', status: 'open', bookingId: 'b9', autoAction: 'refund' }] }));
+    expect(r.offenders).toEqual(['f9 amount_mismatch (refund not done) b9']);
+  });
+
   it('when a data source could not be read, then its invariants are UNKNOWN, never PASS', () => {
     const results = checkAll(snapshot());
     const unknown = results.filter((r) => r.verdict === 'UNKNOWN').map((r) => r.name);

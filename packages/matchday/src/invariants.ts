@@ -54,6 +54,8 @@ export interface FindingRecord {
   bookingId?: string;
   intentId?: string;
   detail?: string;
+  /** What reconciliation does about it by itself (re-confirm, refund); absent when a person must act. */
+  autoAction?: string;
 }
 
 export interface OutboxRecord {
@@ -293,7 +295,7 @@ export function checkCaptures(s: Snapshot): InvariantResult {
   for (const i of s.sandbox.stripe.paymentIntents) {
     const bookingId = i.metadata?.bookingId ?? i.metadata?.booking_id;
     const payerId = i.metadata?.payerId ?? i.metadata?.payer_id;
-    const purpose = i.metadata?.purpose ?? i.metadata?.modificationId ?? i.metadata?.modification_id ?? 'booking';
+    const purpose = `${i.metadata?.purpose ?? 'booking'}${i.metadata?.modification_id ?? i.metadata?.modificationId ? `:${i.metadata.modification_id ?? i.metadata.modificationId}` : ''}`;
     if (!bookingId || !payerId) continue;
     if ((nets.get(i.id)?.net ?? 0) <= 0) continue;
     const key = `${bookingId}/${payerId}/${purpose}`;
@@ -414,13 +416,14 @@ export function checkFindings(s: Snapshot): InvariantResult {
   const name = 'no open self-healable reconciliation finding';
   if (!s.findings) return unknown(name, 'reconciliation findings not read');
   const open = s.findings.filter((f) => f.status === 'open');
-  const healable = open.filter((f) => SELF_HEALABLE.has(f.kind));
+  const heals = (f: FindingRecord) => f.autoAction !== undefined || SELF_HEALABLE.has(f.kind);
+  const healable = open.filter(heals);
   const others = open.length - healable.length;
   return result(
     name,
     s.findings.length,
-    healable.map((f) => `${f.findingId} ${f.kind} ${f.bookingId ?? f.intentId ?? ''}`.trim()),
-    others > 0 ? `${others} open findings need a person: ${open.filter((f) => !SELF_HEALABLE.has(f.kind)).map((f) => `${f.kind} ${f.bookingId ?? f.intentId ?? ''}`).join('; ')}` : undefined,
+    healable.map((f) => `${f.findingId} ${f.kind}${f.autoAction ? ` (${f.autoAction} not done)` : ''} ${f.bookingId ?? f.intentId ?? ''}`.trim()),
+    others > 0 ? `${others} open findings need a person: ${open.filter((f) => !heals(f)).map((f) => `${f.kind} ${f.bookingId ?? f.intentId ?? ''}`).join('; ')}` : undefined,
   );
 }
 

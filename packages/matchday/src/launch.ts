@@ -52,6 +52,9 @@ export function matchdayEnv(o: { paymentWindowSeconds: number; holdTtlSeconds: n
     CONSUMER_RETRY_DELAYS_MS: '500,2000,5000',
     REVIEW_TIMEOUT_SECONDS: '60',
     REVIEW_SWEEP_INTERVAL_MS: '1000',
+    // Reconciliation runs all along (as it does in production) and looks at what is seconds old.
+    RECON_INTERVAL_SECONDS: '20',
+    RECON_GRACE_SECONDS: '10',
     DB_POOL_MAX: '3',
     SHUTDOWN_GRACE_MS: '3000',
   };

@@ -459,8 +459,9 @@ async function reconcile(admin: ApiClient, log: Logger): Promise<void> {
     if (!runId) return;
     await waitFor(async () => {
       const r = await admin.expect<unknown>([200], 'GET', `/v1/admin/reconciliation/runs/${encodeURIComponent(runId)}`);
-      const status = String(field(r, 'status', 'state') ?? '').toLowerCase();
-      return ['completed', 'complete', 'done', 'finished', 'succeeded', 'failed'].includes(status);
+      // A finished run answers with its report (no status); a running one with its status.
+      const status = field<string>(r, 'status', 'state')?.toLowerCase();
+      return status === undefined || ['completed', 'failed'].includes(status);
     }, 120_000);
     log.info('reconciliation run finished', { runId });
   } catch (e) {
