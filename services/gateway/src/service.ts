@@ -33,7 +33,7 @@ import { docsRoutes } from './http/docs.routes';
 import { authenticate, identifyOperation, limitByCaller, limitByIp, openSession } from './http/edge.middleware';
 import { loadOpenApiDocument, operationIndex, operationsOf, type OpenApiDocument } from './http/openapi-document';
 import { proxyRoutes } from './http/proxy.routes';
-import { translateErrors, validateRequests } from './http/validation';
+import { loadValidators, translateErrors, validateRequests } from './http/validation';
 import { waitingRoomRoutes } from './http/waiting-room.routes';
 import { createConsumerRunner, type ConsumerRunner } from './kafka/consumer-runner';
 import { inventoryHandler } from './kafka/inventory.consumer';
@@ -165,6 +165,7 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
   // ---- HTTP
   const document = loadOpenApiDocument();
   const findOperation = operationIndex(operationsOf(document));
+  const validators = validateRequests(document);
   let started = false;
   const app = createHttpApp({
     serviceName: 'gateway',
@@ -188,7 +189,7 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
       a.use(authenticate(tokens));
       a.use(limitByCaller(checkLimits, rules));
       a.use(openSession(sessions.open));
-      a.use(validateRequests(document));
+      a.use(validators);
       a.use(authRoutes({ issueDevToken: makeIssueDevToken({ issuer: tokens.devIssuer, logger }), devIssuer: tokens.devIssuer }));
       a.use(
         waitingRoomRoutes({
@@ -222,6 +223,7 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
     rateLimiter: createRateLimiter({ rules, checkLimits, handleExceededLimit, resetLimits }),
     document,
     async start() {
+      await loadValidators(app, validators);
       await redis.connect();
       await ensureTopics(kafka, { prefix: config.TOPIC_PREFIX, groups: [CONSUMER_GROUP], topics: ['inventory.events', 'gateway.signals'] });
       await producer.connect();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
@@ -110,19 +111,19 @@ describe('authentication and roles', () => {
       if (res.status !== 403 || !PROBLEM.test(res.headers['content-type'] ?? '')) throw new Error(`${op.method} ${op.path}: ${res.status}`);
     }
     const support = await h.token('support-1', ['support']);
-    expect((await request(h.service.app).get('/v1/admin/bookings?userId=fan-1').set('Authorization', `Bearer ${support}`)).status).toBe(200);
+    expect((await request(h.service.app).get(`/v1/admin/bookings/${randomUUID()}`).set('Authorization', `Bearer ${support}`)).status).toBe(200);
     const change = await request(h.service.app)
       .post('/v1/admin/matches')
       .set('Authorization', `Bearer ${support}`)
       .set('Idempotency-Key', 'k-support')
-      .send({ kickoffAt: '2027-01-01T18:00:00Z', capacity: 10, unitPrice: 1000, currency: 'EUR' });
+      .send({ title: 'Derby', venue: 'Stadium', kickoffAt: '2027-01-01T18:00:00Z', capacity: 10, unitPrice: 1000, currency: 'EUR' });
     expect(change.status).toBe(403);
     const admin = await h.token('admin-1', ['admin']);
     const created = await request(h.service.app)
       .post('/v1/admin/matches')
       .set('Authorization', `Bearer ${admin}`)
       .set('Idempotency-Key', 'k-admin')
-      .send({ kickoffAt: '2027-01-01T18:00:00Z', capacity: 10, unitPrice: 1000, currency: 'EUR' });
+      .send({ title: 'Derby', venue: 'Stadium', kickoffAt: '2027-01-01T18:00:00Z', capacity: 10, unitPrice: 1000, currency: 'EUR' });
     expect(created.status).toBe(201);
   });
 
@@ -162,21 +163,23 @@ describe('forwarding to the services', () => {
     const fan = await h.token('fan-2', ['fan']);
     const cases: Array<[string, string, string]> = [
       ['GET', '/v1/matches?limit=5', 'booking'],
-      ['GET', '/v1/holds/h1', 'booking'],
+      ['GET', `/v1/holds/${randomUUID()}`, 'booking'],
       ['GET', '/v1/bookings/b1', 'booking'],
-      ['GET', '/v1/transfers/t1', 'booking'],
+      ['GET', `/v1/transfers/${randomUUID()}`, 'booking'],
+      ['GET', `/v1/waitlist/${randomUUID()}`, 'booking'],
       ['GET', '/v1/sessions/s1', 'booking'],
-      ['GET', '/v1/waitlist', 'booking'],
       ['GET', '/v1/payments/p1', 'payment'],
       ['GET', '/v1/fx/quotes/q1', 'payment'],
       ['GET', '/v1/me/preferences', 'notification'],
       ['GET', '/v1/admin/matches/m1', 'booking'],
       ['GET', '/v1/admin/bookings/b1', 'booking'],
       ['GET', '/v1/admin/payments/p1', 'payment'],
-      ['GET', '/v1/admin/fraud/reviews?status=open', 'fraud'],
+      ['GET', '/v1/admin/fraud/reviews?status=pending', 'fraud'],
+      ['GET', '/v1/admin/fraud/rules/versions/3', 'fraud'],
       ['GET', '/v1/admin/reconciliation/findings', 'reconciliation'],
-      ['GET', '/v1/admin/notifications/n1', 'notification'],
-      ['GET', '/v1/admin/webhooks/w1', 'webhook-ingest'],
+      ['GET', '/v1/admin/notifications?userId=fan-2&limit=10', 'notification'],
+      ['GET', '/v1/admin/webhooks?provider=stripe', 'webhook-ingest'],
+      ['GET', '/v1/admin/reconciliation/runs/r1/report.html', 'reconciliation'],
     ];
     for (const [method, url, service] of cases) {
       const token = url.startsWith('/v1/admin') ? admin : fan;
@@ -188,6 +191,7 @@ describe('forwarding to the services', () => {
   test('the service sees the caller as the gateway established it, never identity headers the client sent', async () => {
     const token = await h.token('fan-3', ['fan']);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const MATCH = randomUUID();
     const res = await request(h.service.app)
       .post('/v1/holds')
       .set('Authorization', `Bearer ${token}`)
@@ -200,10 +204,10 @@ describe('forwarding to the services', () => {
       .set('Cookie', 'sid=abc')
       .set('X-Request-Id', 'req-123')
       .set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`)
-      .send({ matchId: 'm-3', quantity: 2 });
+      .send({ matchId: MATCH, quantity: 2 });
     expect(res.status).toBe(201);
     const seen = h.stubs.booking.received.at(-1)!;
-    expect(seen).toMatchObject({ method: 'POST', url: '/v1/holds', body: { matchId: 'm-3', quantity: 2 } });
+    expect(seen).toMatchObject({ method: 'POST', url: '/v1/holds', body: { matchId: MATCH, quantity: 2 } });
     expect(seen.headers).toMatchObject({
       'x-user-id': 'fan-3',
       'x-user-roles': 'fan',
@@ -227,10 +231,10 @@ describe('forwarding to the services', () => {
       res.status(409).type('application/problem+json').send(JSON.stringify({ type: 'https://matchday.dev/problems/hold-expired', title: 'Hold expired', status: 409, code: 'HOLD_EXPIRED' }));
     };
     try {
-      const created = await request(h.service.app).post('/v1/bookings').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'b-1').send({ holdId: 'h-1' });
+      const created = await request(h.service.app).post('/v1/bookings').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'b-1').send({ holdId: randomUUID() });
       expect(created.status).toBe(201);
       expect(created.headers.location).toBe('/v1/bookings/b-9');
-      const refused = await request(h.service.app).get('/v1/bookings/b-9').set('Authorization', `Bearer ${token}`);
+      const refused = await request(h.service.app).get(`/v1/bookings/${randomUUID()}`).set('Authorization', `Bearer ${token}`);
       expect(refused.status).toBe(409);
       expect(refused.headers['content-type']).toMatch(PROBLEM);
       expect(refused.body.code).toBe('HOLD_EXPIRED');
@@ -269,20 +273,20 @@ describe('requests that do not match the document', () => {
     const token = await h.token('fan-6', ['fan']);
     const auth = { Authorization: `Bearer ${token}` };
     const before = h.stubs.booking.received.length;
-    const badBody = await request(h.service.app).post('/v1/holds').set(auth).set('Idempotency-Key', 'v1').send({ matchId: 'm', quantity: 0 });
+    const badBody = await request(h.service.app).post('/v1/holds').set(auth).set('Idempotency-Key', 'v1').send({ matchId: randomUUID(), quantity: 0 });
     expect(badBody.status).toBe(400);
     expect(badBody.body.errors).toEqual([expect.objectContaining({ path: '/body/quantity' })]);
     const unknownQuery = await request(h.service.app).get('/v1/bookings?sort=evil').set(auth);
     expect(unknownQuery.status).toBe(400);
     const notFound = await request(h.service.app).get('/v1/nothing-here').set(auth);
     expect(notFound.status).toBe(404);
-    const wrongMethod = await request(h.service.app).patch('/v1/holds/h1').set(auth).send({});
+    const wrongMethod = await request(h.service.app).patch(`/v1/holds/${randomUUID()}`).set(auth).send({});
     expect(wrongMethod.status).toBe(405);
     const notJson = await request(h.service.app).post('/v1/holds').set(auth).set('Idempotency-Key', 'v2').set('Content-Type', 'text/plain').send('matchId=m');
     expect(notJson.status).toBe(415);
     const malformed = await request(h.service.app).post('/v1/holds').set(auth).set('Idempotency-Key', 'v3').set('Content-Type', 'application/json').send('{"matchId":');
     expect(malformed.status).toBe(400);
-    const huge = await request(h.service.app).post('/v1/holds').set(auth).set('Idempotency-Key', 'v4').send({ matchId: 'm', quantity: 1, pad: 'x'.repeat(20000) });
+    const huge = await request(h.service.app).post('/v1/holds').set(auth).set('Idempotency-Key', 'v4').send({ matchId: randomUUID(), quantity: 1, pad: 'x'.repeat(20000) });
     expect(huge.status).toBe(413);
     for (const res of [badBody, unknownQuery, notFound, wrongMethod, notJson, malformed, huge]) expect(res.headers['content-type']).toMatch(PROBLEM);
     expect(h.stubs.booking.received.length).toBe(before);

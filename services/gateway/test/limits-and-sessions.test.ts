@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { probe, type EventProbe } from '@matchday/testkit';
@@ -29,7 +30,7 @@ let ipCounter = 10;
 /** Each test calls from its own client IP (the gateway trusts X-Forwarded-For from loopback, like from its ingress). */
 const newIp = () => `203.0.113.${ipCounter++}`;
 
-const placeHold = (token: string, ip: string, matchId = 'm-1', device?: string) => {
+const placeHold = (token: string, ip: string, matchId: string = randomUUID(), device?: string) => {
   let r = request(h.service.app)
     .post('/v1/holds')
     .set('Authorization', `Bearer ${token}`)
@@ -143,12 +144,13 @@ describe('one user on several devices', () => {
       const phone = await h.token('multi-3', ['fan'], { did: 'phone' });
       const laptop = await h.token('multi-3', ['fan'], { did: 'laptop' });
       const ip = newIp();
-      const [a, b] = await Promise.all([placeHold(phone, ip, 'm-hot-1'), placeHold(laptop, ip, 'm-hot-1')]);
+      const match = randomUUID();
+      const [a, b] = await Promise.all([placeHold(phone, ip, match), placeHold(laptop, ip, match)]);
       expect([a.status, b.status]).toEqual([201, 201]);
       expect(maxInFlight).toBe(1);
       const conflict = await signals.waitFor('session.conflict.v1', (e) => e.data.userId === 'multi-3');
       expect(conflict.subject).toBe('multi-3');
-      expect(conflict.data).toMatchObject({ matchId: 'm-hot-1', sessionId: a.headers['x-session-id'] });
+      expect(conflict.data).toMatchObject({ matchId: match, sessionId: a.headers['x-session-id'] });
       expect([...conflict.data.deviceIds].sort()).toEqual(['laptop', 'phone']);
     } finally {
       h.stubs.booking.respond = echo('booking');
@@ -164,9 +166,10 @@ describe('one user on several devices', () => {
       const phone = await h.token('multi-4', ['fan'], { did: 'phone' });
       const laptop = await h.token('multi-4', ['fan'], { did: 'laptop' });
       const ip = newIp();
-      const slow = placeHold(phone, ip, 'm-2').then((r) => r);
+      const match = randomUUID();
+      const slow = placeHold(phone, ip, match).then((r) => r);
       await sleep(100);
-      const refused = await placeHold(laptop, ip, 'm-2');
+      const refused = await placeHold(laptop, ip, match);
       expect(refused.status).toBe(409);
       expect(refused.headers['content-type']).toMatch(PROBLEM);
       expect(refused.body.code).toBe('CONCURRENT_CHANGE');

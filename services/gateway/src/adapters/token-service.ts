@@ -29,7 +29,8 @@ export interface TokenServiceOptions {
   jwksUrl?: string;
 }
 
-const SUBJECT_RE = /^[\x21-\x7e]{1,200}$/;
+/** The user ids the services accept in X-User-Id. */
+const SUBJECT_RE = /^[A-Za-z0-9._:@|-]{1,100}$/;
 const ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
 
 function claimAt(payload: JWTPayload, path: string): unknown {

@@ -10,6 +10,7 @@ export type UpstreamName = (typeof UPSTREAMS)[number];
 const PREFIXES: ReadonlyArray<readonly [string, UpstreamName]> = [
   ['/v1/admin/matches', 'booking'],
   ['/v1/admin/bookings', 'booking'],
+  ['/v1/admin/maintenance', 'booking'],
   ['/v1/admin/payments', 'payment'],
   ['/v1/admin/fraud', 'fraud'],
   ['/v1/admin/reconciliation', 'reconciliation'],

@@ -1,5 +1,7 @@
+import express from 'express';
 import { upstreamFor } from '../domain/route-map';
 import { loadOpenApiDocument, operationIndex, operationsOf } from './openapi-document';
+import { loadValidators, validateRequests } from './validation';
 
 const doc = loadOpenApiDocument();
 const ops = operationsOf(doc);
@@ -52,5 +54,18 @@ describe('the public API document', () => {
     expect(find('HEAD', '/v1/matches')?.operationId).toBe('listMatches');
     expect(find('PATCH', '/v1/holds/h1')).toBeUndefined();
     expect(find('GET', '/v1/holds/h1/extra')).toBeUndefined();
+  });
+});
+
+describe('the document as the validator sees it', () => {
+  test('is a valid OpenAPI document the request validator loads', async () => {
+    const app = express();
+    await expect(loadValidators(app, validateRequests(doc))).resolves.toBeUndefined();
+  });
+
+  test('a broken document stops the start', async () => {
+    const broken = structuredClone(doc);
+    (broken.paths['/v1/holds'] as Record<string, unknown>).post = { responses: 'nope' };
+    await expect(loadValidators(express(), validateRequests(broken))).rejects.toThrow(/apiDoc was invalid/);
   });
 });

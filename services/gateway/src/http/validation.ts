@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { HttpProblem, problemType } from '@matchday/http';
 import { counter } from '@matchday/observability';
@@ -29,6 +29,19 @@ export function validateRequests(doc: OpenApiDocument): RequestHandler[] {
     fileUploader: false,
     ignoreUndocumented: false,
   }) as unknown as RequestHandler[];
+}
+
+/**
+ * Makes the validator load the document now (it otherwise does on the first request), so that a
+ * document it cannot use stops the start instead of failing every request with a 500.
+ */
+export function loadValidators(app: Express, validators: RequestHandler[]): Promise<void> {
+  const first = validators[0];
+  if (!first) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = { app, method: 'GET', url: '/', originalUrl: '/', path: '/', headers: {} } as unknown as Request;
+    void first(probe, {} as Response, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+  });
 }
 
 interface ValidatorError {
