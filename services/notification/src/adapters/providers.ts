@@ -114,7 +114,10 @@ export function createProviders(config: Readonly<NotificationConfig>, logger: Lo
   if (config.FCM_PROJECT_ID) {
     const messaging = fcmMessaging({
       projectId: config.FCM_PROJECT_ID,
-      ...(config.FCM_API_BASE && { baseUrl: config.FCM_API_BASE }),
+      ...(config.FCM_API_BASE && {
+        baseUrl: config.FCM_API_BASE,
+        maxSockets: config.FCM_SANDBOX_CONNECTIONS,
+      }),
     });
     closers.push(() => deleteApp(messaging.app));
     links.push.push(link(fcmPush({ messaging })));

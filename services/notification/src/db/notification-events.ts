@@ -70,17 +70,12 @@ export async function enqueueNotificationEvents(
   const CHUNK = 20_000;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
+    // One JSON parameter (parsed by Postgres) rather than pg array literals escaped per element.
     await db.raw(
       `INSERT INTO outbox (id, topic, key, type, headers, payload)
-         SELECT id, ?, key, ?, headers, payload FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::text[]) AS t(id, key, headers, payload)`,
-      [
-        topicOf[type],
-        type,
-        part.map((r) => r.id),
-        part.map((r) => r.key),
-        part.map((r) => JSON.stringify(r.headers)),
-        part.map((r) => r.payload),
-      ],
+         SELECT id, ?, key, ?, headers, payload
+           FROM json_to_recordset(?::json) AS t(id uuid, key text, headers jsonb, payload text)`,
+      [topicOf[type], type, JSON.stringify(part)],
     );
   }
 }

@@ -84,8 +84,11 @@ export interface DeliveryMatch {
 
 const CHUNK = 20_000;
 
-/** An array binding that may hold nulls (pg sends them as NULL elements; knex's types only allow plain values). */
-const withNulls = (values: Array<string | null>): Knex.Value => values as unknown as Knex.Value;
+/**
+ * Rows for a set-wise statement as one JSON parameter read with `json_to_recordset`: a single string
+ * Postgres parses, instead of a pg array literal per column escaped element by element in JS.
+ */
+const json = (rows: unknown[]): string => JSON.stringify(rows);
 
 function chunks<T>(list: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -141,9 +144,9 @@ export function notificationsRepository() {
       for (const part of chunks(rows)) {
         const res = (await db.raw(
           `INSERT INTO notifications (event_id, user_id, channel)
-             SELECT ?, u, c FROM unnest(?::text[], ?::text[]) AS t(u, c)
+             SELECT ?, t."userId", t.channel FROM json_to_recordset(?::json) AS t("userId" text, channel text)
            ON CONFLICT (event_id, user_id, channel) DO NOTHING`,
-          [eventId, part.map((r) => r.userId), part.map((r) => r.channel)],
+          [eventId, json(part)],
         )) as { rowCount: number };
         created += res.rowCount;
       }
@@ -205,9 +208,9 @@ export function notificationsRepository() {
       for (const part of chunks(items)) {
         await db.raw(
           `UPDATE notifications n SET status = 'sent', provider = v.provider, sent_at = now(), claimed_at = NULL, reason = NULL
-             FROM unnest(?::uuid[], ?::text[]) AS v(id, provider)
+             FROM json_to_recordset(?::json) AS v(id uuid, provider text)
             WHERE n.id = v.id AND n.status = 'sending'`,
-          [part.map((i) => i.id), part.map((i) => i.provider)],
+          [json(part)],
         );
       }
     },
@@ -216,16 +219,10 @@ export function notificationsRepository() {
       for (const part of chunks(rows)) {
         await db.raw(
           `INSERT INTO deliveries (id, notification_id, provider, device_id, external_id, status, error)
-             SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[])`,
-          [
-            part.map((r) => r.id),
-            part.map((r) => r.notificationId),
-            part.map((r) => r.provider),
-            withNulls(part.map((r) => r.deviceId)),
-            withNulls(part.map((r) => r.externalId)),
-            part.map((r) => r.status),
-            withNulls(part.map((r) => r.error)),
-          ],
+             SELECT id, "notificationId", provider, "deviceId", "externalId", status, error
+               FROM json_to_recordset(?::json)
+                 AS t(id uuid, "notificationId" uuid, provider text, "deviceId" uuid, "externalId" text, status text, error text)`,
+          [json(part)],
         );
       }
     },
@@ -238,15 +235,10 @@ export function notificationsRepository() {
       for (const part of chunks(items)) {
         await db.raw(
           `UPDATE notifications n SET status = 'pending', claimed_at = NULL, next_attempt_at = v.at,
-                  attempts = n.attempts + CASE WHEN v.counts THEN 1 ELSE 0 END, reason = v.reason
-             FROM unnest(?::uuid[], ?::timestamptz[], ?::boolean[], ?::text[]) AS v(id, at, counts, reason)
+                  attempts = n.attempts + CASE WHEN v."countsAsAttempt" THEN 1 ELSE 0 END, reason = v.reason
+             FROM json_to_recordset(?::json) AS v(id uuid, at timestamptz, "countsAsAttempt" boolean, reason text)
             WHERE n.id = v.id AND n.status = 'sending'`,
-          [
-            part.map((i) => i.id),
-            part.map((i) => i.at.toISOString()),
-            part.map((i) => i.countsAsAttempt),
-            part.map((i) => i.reason),
-          ],
+          [json(part)],
         );
       }
     },
@@ -257,11 +249,11 @@ export function notificationsRepository() {
     ): Promise<void> {
       for (const part of chunks(items)) {
         await db.raw(
-          `UPDATE notifications n SET status = 'failed', claimed_at = NULL, reason = v.reason, fallback_to = v.fallback_to,
+          `UPDATE notifications n SET status = 'failed', claimed_at = NULL, reason = v.reason, fallback_to = v."fallbackTo",
                   attempts = n.attempts + 1, finished_at = now()
-             FROM unnest(?::uuid[], ?::text[], ?::text[]) AS v(id, reason, fallback_to)
+             FROM json_to_recordset(?::json) AS v(id uuid, reason text, "fallbackTo" text)
             WHERE n.id = v.id AND n.status = 'sending'`,
-          [part.map((i) => i.id), part.map((i) => i.reason), withNulls(part.map((i) => i.fallbackTo))],
+          [json(part)],
         );
       }
     },
@@ -279,15 +271,11 @@ export function notificationsRepository() {
       for (const part of chunks(items)) {
         const { rows } = (await db.raw(
           `INSERT INTO notifications (event_id, user_id, channel, fallback_from)
-             SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::uuid[])
+             SELECT "eventId", "userId", channel, "fromId"
+               FROM json_to_recordset(?::json) AS t("eventId" text, "userId" text, channel text, "fromId" uuid)
            ON CONFLICT (event_id, user_id, channel) DO NOTHING
            RETURNING id`,
-          [
-            part.map((i) => i.eventId),
-            part.map((i) => i.userId),
-            part.map((i) => i.channel),
-            part.map((i) => i.fromId),
-          ],
+          [json(part)],
         )) as { rows: Array<{ id: string }> };
         created.push(...rows.map((r) => r.id));
       }

@@ -15,6 +15,19 @@ export function supportedLocale(locale: string | null | undefined): Locale {
  * (`en-GB` writes 5 December 2026, 19:30), else the language of the copy.
  */
 export function formattingLocale(tag: string | null | undefined): string {
+  const key = tag ?? '';
+  let locale = formatting.get(key);
+  if (locale === undefined) {
+    locale = resolveFormatting(tag);
+    if (formatting.size > 1000) formatting.clear();
+    formatting.set(key, locale);
+  }
+  return locale;
+}
+
+const formatting = new Map<string, string>();
+
+function resolveFormatting(tag: string | null | undefined): string {
   const base = supportedLocale(tag);
   if (!tag) return base;
   try {
