@@ -353,6 +353,18 @@ describe('rules as data', () => {
     const versions = await request(svc.app).get('/v1/admin/fraud/rules/versions').set(admin).expect(200);
     expect(versions.body.versions.slice(0, 3).map((v: { version: number }) => v.version)).toEqual([from + 2, from + 1, from]);
   });
+
+  it('when a stored rule set cannot be read, then the instance keeps deciding with the rules it has, counted and logged', async () => {
+    const { version } = (await request(svc.app).get('/v1/admin/fraud/rules').set(admin)).body as { version: number };
+    await sdb.db('rule_sets').insert({ version: version + 1, definition: JSON.stringify({ thresholds: { review: 1 } }), created_by: 'user:broken' });
+    try {
+      await eventually(async () => /fraud_background_failures_total\{task="rules_reload"\} [1-9]/.test(await metricsText()), { what: 'reload failure counted' });
+      expect((await request(svc.app).get('/v1/admin/fraud/rules').set(admin)).body.version).toBe(version);
+      expect((await book(uid('u'))).rulesVersion).toBe(version);
+    } finally {
+      await sdb.db('rule_sets').where({ version: version + 1 }).delete();
+    }
+  });
 });
 
 describe('allow and block lists, payment methods', () => {

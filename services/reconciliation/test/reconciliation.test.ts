@@ -355,6 +355,28 @@ describe('running safely', () => {
     );
   });
 
+  it('when a run was left running by a dead process, then the next run marks it failed and goes ahead', async () => {
+    const dead = randomUUID();
+    await sdb.db('runs').insert({
+      id: dead,
+      trigger: 'scheduled',
+      requested_by: 'system:scheduler',
+      status: 'running',
+      started_at: new Date(Date.now() - 3 * 3600_000),
+      window_from: new Date(Date.now() - 4 * 3600_000),
+    });
+    await runNow();
+    const abandoned = await request(svc.app).get(`/v1/admin/reconciliation/runs/${dead}`).set(admin).expect(200);
+    expect(abandoned.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/abandoned/) });
+  });
+
+  it('when an event names a booking the projection never saw, then it is counted and logged as a gap, not applied', async () => {
+    const ghost = uid('b-ghost');
+    await publishEvent(prefix(), 'booking.expired.v1', { bookingId: ghost, matchId: 'm-recon', userId: 'u-ghost', quantity: 1, reason: 'payment_window' }, { subject: ghost });
+    await eventually(async () => /reconciliation_projection_gaps_total\{event_type="booking.expired.v1"\} [1-9]/.test(await metricsText()), { what: 'gap counted' });
+    expect(await state(ghost)).toBeUndefined();
+  });
+
   it('when Stripe keeps failing, then runs fail without touching findings, and the breaker opens', async () => {
     const before = (await request(svc.app).get('/v1/admin/reconciliation/findings?status=all&limit=1000').set(admin)).body.findings;
     sandbox.addFault({ provider: 'stripe', endpoint: '/v1/', errorRate: 1, status: 500 });

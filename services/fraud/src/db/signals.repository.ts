@@ -35,12 +35,17 @@ interface SubQuery {
   bindings: Knex.Value[];
 }
 
-const WINDOW = 'occurred_at > ? AND occurred_at <= ?';
+/**
+ * A rule's window starts `windowSeconds` before the booking and has no end: a signal recorded
+ * already counts even when its event carries a later time than the booking's (events of one user
+ * arrive on several partitions, so the order they are processed in is not their time order).
+ */
+const WINDOW = 'occurred_at > ?';
 
 /** One sub-select per measured rule; undefined when the booking lacks what the rule looks at. */
 function subQueryFor(rule: MeasuredRule, s: BookingSubject): SubQuery | undefined {
   const from = new Date(s.at.getTime() - rule.windowSeconds * 1000);
-  const win: Knex.Value[] = [from, s.at];
+  const win: Knex.Value[] = [from];
   const count = (kind: SignalKind, column: string, value: string | undefined): SubQuery | undefined =>
     value === undefined
       ? undefined

@@ -86,7 +86,7 @@ export interface BookingSubject {
   quantity: number;
   amount: number;
   currency: string;
-  /** When the booking was made (the event's time): windows end here. */
+  /** When the booking was made (the event's time): windows reach back from here. */
   at: Date;
   hotMatch: boolean;
   ip?: string;

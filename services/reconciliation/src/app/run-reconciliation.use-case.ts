@@ -219,7 +219,10 @@ export function makeRunReconciliation(deps: RunDeps) {
   async function start(opts: { trigger: RunTrigger; requestedBy: string }): Promise<{ run: Run; completion: Promise<RunReport> }> {
     const now = deps.clock.now();
     const stale = await deps.runs.abandonStale(db, new Date(now.getTime() - deps.settings.runTimeoutSeconds * 1000), now);
-    if (stale.length > 0) deps.logger.error('abandoned reconciliation runs marked failed', { runIds: stale });
+    if (stale.length > 0) {
+      reconMetrics.runs.inc({ outcome: 'error' }, stale.length);
+      deps.logger.error('abandoned reconciliation runs marked failed', { runIds: stale });
+    }
     const run = await deps.runs.start(db, {
       id: randomUUID(),
       trigger: opts.trigger,
