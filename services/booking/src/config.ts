@@ -22,11 +22,17 @@ export const bookingEnv = baseEnv.extend({
   /** Partition maintenance keeps this many future months of `bookings` partitions. */
   PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
   MAX_SLOTS_PER_HOLD: z.coerce.number().int().min(1).default(10),
+  /** Most hold attempts on one match written by one statement (1 turns group commit off). */
+  HOLD_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(100),
   AVAILABILITY_CACHE_SECONDS: z.coerce.number().int().min(1).default(5),
   BOOKING_CACHE_SECONDS: z.coerce.number().int().min(1).default(30),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86400),
-  /** Timeout of one Redis admission call; past it, Postgres decides alone. */
-  REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+  /**
+   * Timeout of one Redis call through the breaker, against a hung Redis (an unreachable one fails at
+   * once); past it, Postgres decides alone. Generous: under a rush the event loop itself lags, and a
+   * timer firing before a reply that did arrive must not send everyone to Postgres. 0 = no timeout.
+   */
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
   /** Consumer retry delays (ms) before each retry level, comma-separated. */
   CONSUMER_RETRY_DELAYS_MS: z
     .string()

@@ -5,6 +5,7 @@ import { createDb, type Knex } from '@matchday/db';
 import { createHttpApp, idempotencyKeys } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import { createClient } from 'redis';
+import { levelGate } from './adapters/level-gate';
 import { redisAdmission } from './adapters/redis-admission';
 import { redisCache } from './adapters/redis-cache';
 import { redisBreaker, type Redis } from './adapters/redis';
@@ -14,6 +15,7 @@ import { makeLoadAvailability } from './app/read-matches.use-case';
 import { createSweeper, type Sweeper } from './app/sweeper';
 import { buildUseCases, type UseCases } from './app/use-cases';
 import type { BookingConfig } from './config';
+import { createHoldWriter } from './db/hold-writer';
 import { adminRoutes } from './http/admin.routes';
 import { bookingsRoutes } from './http/bookings.routes';
 import { errorStatus } from './http/errors';
@@ -56,7 +58,7 @@ export interface BookingService {
 
 /** Wires config → db → bus → use-cases → HTTP app and consumers, without listening. */
 export function buildService(config: BookingConfig, overrides: ServiceOverrides = {}): BookingService {
-  const logger = overrides.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const logger = levelGate(overrides.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL }), config.LOG_LEVEL);
   const clock = overrides.clock ?? systemClock;
   const ownDb = !overrides.db;
   const db = overrides.db ?? createDb({ url: config.DATABASE_URL, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, name: SERVICE });
@@ -97,7 +99,8 @@ export function buildService(config: BookingConfig, overrides: ServiceOverrides 
     logger,
   });
 
-  const deps: AppDeps = { db, bus, admission, cache, clock, logger, config };
+  const holdWriter = createHoldWriter(db, { maxBatch: config.HOLD_BATCH_MAX });
+  const deps: AppDeps = { db, bus, admission, cache, holdWriter, clock, logger, config };
   const useCases = buildUseCases(deps);
   const sweeper = createSweeper(deps, { intervalMs: config.SWEEP_INTERVAL_MS, resyncEvery: config.RESYNC_EVERY_SWEEPS });
 

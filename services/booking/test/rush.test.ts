@@ -1,4 +1,5 @@
 import { metricsText } from '@matchday/observability';
+import { eventually } from '@matchday/testkit';
 import { createClient } from 'redis';
 import { Pool } from 'undici';
 import { admissionKeys } from '../src/adapters/redis-admission';
@@ -51,6 +52,7 @@ const metric = async (name: string): Promise<number> => {
 describe('a booking rush', () => {
   it('when 2,000 fans try to hold a slot of a 100-slot match at once, then exactly 100 are held and nobody is oversold', async () => {
     const matchId = await createMatch(h, { capacity: 100 });
+    const statements = await metric('booking_hold_batch_size_count');
     const counts = await rush(matchId, 2000, 'fan');
     expect(counts.get(201)).toBe(100);
     expect(counts.get(409)).toBe(1900);
@@ -59,6 +61,8 @@ describe('a booking rush', () => {
     expect(inv).toMatchObject({ capacity: 100, available: 0, held: 100, expectedHeld: 100 });
     await expectInventoryConsistent(h, matchId);
     expect(await redis.get(admissionKeys(h.iso.redisPrefix, matchId).avail)).toBe('0');
+    // Attempts queued on the match row were written together (group commit).
+    expect((await metric('booking_hold_batch_size_count')) - statements).toBeLessThan(100);
   });
 
   it('when the Redis admission counter says more than Postgres has, then Postgres still refuses the excess', async () => {
@@ -105,5 +109,21 @@ describe('a booking rush', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('MATCH_NOT_ON_SALE');
     expect(await metric('booking_holds_rejected_total{reason="match_not_on_sale",decided_by="redis"}')).toBe(before + 1);
+  });
+
+  it('when Redis cannot answer admission (a corrupted counter), then Postgres decides alone and still sells exactly the capacity', async () => {
+    const matchId = await createMatch(h, { capacity: 10 });
+    const k = admissionKeys(h.iso.redisPrefix, matchId);
+    await redis.set(k.avail, 'corrupted');
+    const errors = await metric('booking_redis_errors_total{operation="admit"}');
+    const counts = await rush(matchId, 60, 'broken');
+    expect(counts.get(201)).toBe(10);
+    expect(counts.get(409)).toBe(50);
+    await expectInventoryConsistent(h, matchId);
+    expect((await metric('booking_redis_errors_total{operation="admit"}')) - errors).toBeGreaterThan(0);
+    // The re-sync (the sweeper's job) repairs the counter once nothing is in flight.
+    await redis.del(k.inflight);
+    await eventually(async () => (await h.service.admission.resync(matchId, async () => 0)) === 'applied', { what: 'resync', timeoutMs: 15000 });
+    expect(await redis.get(k.avail)).toBe('0');
   });
 });

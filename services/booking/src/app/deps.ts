@@ -2,6 +2,7 @@ import type { QueueManager } from '@matchday/bus';
 import { isRetryableTxError, type Knex } from '@matchday/db';
 import type { Logger } from '@matchday/observability';
 import type { BookingConfig } from '../config';
+import type { HoldWriter } from '../db/hold-writer';
 import type { AdmissionGate, CacheManager, Clock } from './ports';
 
 /** What every use-case may depend on; each takes the part it needs. */
@@ -10,6 +11,8 @@ export interface AppDeps {
   bus: QueueManager;
   admission: AdmissionGate;
   cache: CacheManager;
+  /** The hot path's group-committing writer of hold statements. */
+  holdWriter: HoldWriter;
   clock: Clock;
   logger: Logger;
   config: Pick<

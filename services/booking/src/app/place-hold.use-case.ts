@@ -89,7 +89,7 @@ export function makePlaceHold(deps: AppDeps) {
     );
     let row: PlaceHoldRow;
     try {
-      row = await holdsRepository.place(deps.db, { ...input, holdId, expiresAt, now, event: outboxRow(event) });
+      row = await deps.holdWriter.place({ ...input, holdId, expiresAt, now, event: outboxRow(event) });
     } catch (err) {
       if (admitted) await admission.finish(input.matchId, input.userId, input.quantity, token, { returnTokens: true });
       if (!isUniqueViolation(err)) throw err;
