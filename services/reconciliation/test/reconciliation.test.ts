@@ -275,6 +275,20 @@ describe('finding every kind of mismatch and healing the safe ones', () => {
 
     const open = await request(svc.app).get('/v1/admin/reconciliation/findings?status=open').set({ 'x-user-roles': 'support' }).expect(200);
     expect(open.body.findings).toHaveLength(3);
+    // Page by page with the cursor: every finding once.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await request(svc.app)
+        .get(`/v1/admin/reconciliation/findings?status=all&limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(admin)
+        .expect(200);
+      seen.push(...page.body.findings.map((f: { id: string }) => f.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    await request(svc.app).get('/v1/admin/reconciliation/findings?cursor=bm9wZQ').set(admin).expect(400);
     const metrics = await metricsText();
     expect(metrics).toContain('reconciliation_findings_open{kind="confirmed_not_paid"} 1');
     expect(metrics).toContain('reconciliation_findings_open{kind="double_charge"} 0');

@@ -89,7 +89,11 @@ export interface FindingsRepository {
   /** A person already looked at this exact mismatch (same key, amount and currency) and closed it. */
   acknowledged(q: Q, key: string, amount: number, currency: string): Promise<boolean>;
   get(q: Q, id: string, opts?: { forUpdate?: boolean }): Promise<Finding | undefined>;
-  list(q: Q, filter: { status?: FindingStatus; kind?: FindingKind; bookingId?: string; limit: number }): Promise<Finding[]>;
+  /** Newest first; `after` continues from the last finding of the previous page. */
+  list(
+    q: Q,
+    filter: { status?: FindingStatus; kind?: FindingKind; bookingId?: string; limit: number; after?: { openedAt: Date; id: string } },
+  ): Promise<Finding[]>;
   /** Open findings by kind, and their money by currency (amount at risk). */
   openSummary(q: Q): Promise<{ byKind: Array<{ kind: FindingKind; count: number }>; atRisk: Array<{ currency: string; amount: number }> }>;
   audit(q: Q, e: AuditEntry): Promise<void>;
@@ -162,8 +166,9 @@ export function findingsRepository(): FindingsRepository {
       return row ? toFinding(row) : undefined;
     },
 
-    async list(q, { status, kind, bookingId, limit }) {
-      const query = q<Row>('findings').orderBy('opened_at', 'desc').limit(limit);
+    async list(q, { status, kind, bookingId, limit, after }) {
+      const query = q<Row>('findings').orderBy([{ column: 'opened_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      if (after) query.whereRaw('(opened_at, id) < (?, ?)', [after.openedAt, after.id]);
       if (status) query.where({ status });
       if (kind) query.where({ kind });
       if (bookingId) query.where({ booking_id: bookingId });

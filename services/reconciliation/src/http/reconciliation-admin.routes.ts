@@ -29,6 +29,8 @@ const schemas = {
       kind: findingKind.optional(),
       bookingId: z.string().min(1).max(100).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(200),
+      /** `nextCursor` of the previous page. */
+      cursor: z.string().max(200).optional(),
     }),
   },
   finding: { params: z.object({ id: z.uuid() }) },
@@ -37,6 +39,17 @@ const schemas = {
     body: z.object({ resolution: z.string().min(1).max(200), note: z.string().max(2000).optional() }),
   },
 };
+
+const encodeCursor = (openedAt: Date, id: string): string => Buffer.from(`${openedAt.toISOString()}|${id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { openedAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const openedAt = new Date(at ?? '');
+  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(openedAt.getTime())) {
+    throw new HttpProblem(400, 'Invalid cursor', 'Pass the nextCursor of the previous page unchanged.', { code: 'INVALID_CURSOR' });
+  }
+  return { openedAt, id };
+}
 
 /** A run as listed: the report's summary without the finding lists. */
 function runView(run: Run) {
@@ -111,13 +124,17 @@ export function reconciliationAdminRoutes(deps: ReconciliationAdminDeps): Router
 
   r.get('/v1/admin/reconciliation/findings', read, validate(schemas.findings), async (_req, res) => {
     const { query } = parsed<typeof schemas.findings>(res);
-    const findings = await deps.findings.list(deps.db, {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const page = await deps.findings.list(deps.db, {
       ...(query.status !== 'all' && { status: query.status }),
       ...(query.kind && { kind: query.kind }),
       ...(query.bookingId && { bookingId: query.bookingId }),
-      limit: query.limit,
+      ...(after && { after }),
+      limit: query.limit + 1,
     });
-    res.json({ findings });
+    const findings = page.slice(0, query.limit);
+    const last = findings[findings.length - 1];
+    res.json({ findings, ...(page.length > query.limit && last && { nextCursor: encodeCursor(last.openedAt, last.id) }) });
   });
 
   r.get('/v1/admin/reconciliation/findings/:id', read, validate(schemas.finding), async (_req, res) => {
