@@ -228,6 +228,24 @@ export async function readBookings(admin: ApiClient, matchIds: string[], knownId
   return { bookings: [...byId.values()], ...(gap && { gap }) };
 }
 
+/** The payment service's records of each booking: `GET /v1/admin/payments?bookingId=` (the list has no cursor). */
+export async function readPayments(admin: ApiClient, bookingIds: string[]): Promise<PaymentRecord[]> {
+  const limit = pLimit(8);
+  const out: PaymentRecord[] = [];
+  await Promise.all(
+    bookingIds.map((bookingId) =>
+      limit(async () => {
+        const body = await admin.expect<unknown>([200], 'GET', `/v1/admin/payments?bookingId=${encodeURIComponent(bookingId)}&limit=500`);
+        for (const p of itemsOf(body, 'payments')) {
+          const rec = toPayment({ bookingId, ...(p as object) });
+          if (rec) out.push(rec);
+        }
+      }),
+    ),
+  );
+  return out;
+}
+
 /** Every notification of the run's users: `GET /v1/admin/notifications?userId=` per user (the endpoint lists one user's). */
 export async function readNotifications(admin: ApiClient, userIds: string[]): Promise<NotificationRecord[]> {
   const limit = pLimit(8);
@@ -274,9 +292,7 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   if (gap) gaps.push(gap);
   const bookingIds = new Set(bookings.map((b) => b.bookingId));
 
-  const payments = (await attempt('GET /v1/admin/payments', gaps, () => listAll(admin, '/v1/admin/payments', ['payments'])))
-    ?.map(toPayment)
-    .filter((p): p is PaymentRecord => p !== undefined && bookingIds.has(p.bookingId));
+  const payments = await attempt('GET /v1/admin/payments?bookingId=', gaps, () => readPayments(admin, [...bookingIds]));
 
   const users = new Set(bookings.map((b) => b.userId));
   for (const e of opts.expectedNotifications ?? []) users.add(e.userId);

@@ -246,14 +246,15 @@ export async function runFan(fan: Fan, match: MatchInfo, opts: JourneyOptions): 
 
     const amount = match.unitPrice * fan.quantity;
     const method = paymentMethodFor(fan.persona);
-    const checkout: Record<string, unknown> = { holdId: result.holdId };
+    // The app sends what it knows about the customer: fraud scores it, notification can reach them.
+    const checkout: Record<string, unknown> = { holdId: result.holdId, customer: { email: fan.email, country: 'GB' } };
     if (method) checkout.paymentMethod = method;
     if (fan.persona === 'currency') checkout.paymentCurrency = opts.foreignCurrencies[fan.index % opts.foreignCurrencies.length];
     if (fan.persona === 'split' || fan.persona === 'split_unpaid') {
       const n = 2 + (fan.index % 3);
       checkout.payers = splitAmount(amount, n).map((share, k) => ({
         payerId: `${fan.userId}-p${k}`,
-        ...(k > 0 && { userId: `${fan.userId}-friend${k}`, email: `${fan.userId}-friend${k}@friends.matchday.test` }),
+        ...(k > 0 && { userId: `${fan.userId}-friend${k}` }),
         amount: share,
         // The unpaid split: the last friend never pays, so the booking's window closes partially paid.
         ...(!(fan.persona === 'split_unpaid' && k === n - 1) && { paymentMethod: 'pm_card_visa' }),
