@@ -365,9 +365,13 @@ describe('delivery status from the providers', () => {
     await events.waitFor('notification.failed.v1', (e) => e.data.notificationId === sms.id);
   });
 
-  it('when a push token is unregistered and a browser subscription is gone, then both devices are dropped and the email still goes out once', async () => {
+  it('when a push token is unregistered and a browser subscription is gone, then both devices are dropped and the email still goes out once (no SMS fallback: email reaches them)', async () => {
     const user = id('stale');
-    await profile(user, { email: `${user}@example.com`, channels: ['push', 'email'] });
+    await profile(user, {
+      email: `${user}@example.com`,
+      phone: '+447700900555',
+      channels: ['push', 'email'],
+    });
     await request(h.service.app)
       .post('/v1/me/devices')
       .set(as(user))
@@ -399,6 +403,8 @@ describe('delivery status from the providers', () => {
       ['webpush', 'failed'],
     ]);
     expect(push.reason).toMatch(/registration-token-not-registered|subscription gone/);
+    expect(push.fallbackTo).toBeNull();
+    expect(list.map((n) => n.channel).sort()).toEqual(['email', 'push']);
     await waitForNotifications(
       h,
       `event_id = ? AND channel = 'email' AND status IN ('sent', 'delivered')`,

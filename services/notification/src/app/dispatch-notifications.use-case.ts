@@ -372,12 +372,20 @@ export function makeDispatchNotifications(deps: DispatchDeps) {
             needsFallback.map((i) => i.n.userId),
           )
         : new Map();
+    // A user who hears about the event on another channel already needs no fallback.
+    const elsewhere =
+      needsFallback.length > 0
+        ? await notifications.reachedElsewhere(
+            db,
+            needsFallback.map((i) => ({ eventId: i.n.eventId, userId: i.n.userId, channel })),
+          )
+        : new Set<string>();
     const retries: Array<{ id: string; at: Date; countsAsAttempt: boolean; reason: string }> = [];
     const fallbacks: Array<{ item: Item; channel: Channel }> = [];
     const givenUp: Array<{ item: Item; reason: string }> = [];
     for (const item of unsent) {
       const failure = item.failure!;
-      const r = reach.get(item.n.userId);
+      const r = elsewhere.has(`${item.n.eventId}|${item.n.userId}`) ? undefined : reach.get(item.n.userId);
       const step = nextStep(failure, {
         attempts: item.n.attempts + 1,
         maxAttempts: deps.maxAttempts,

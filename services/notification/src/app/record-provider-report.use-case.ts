@@ -105,7 +105,12 @@ export function makeRecordProviderReport(deps: ReportDeps) {
     const reason = report.kind === 'delivered' ? null : report.reason;
     let fallbackTo: Channel | undefined;
     if (next === 'failed' || next === 'bounced') {
-      const reach = (await users.reachability(trx, [match.userId])).get(match.userId);
+      // A user who hears about the event on another channel already needs no fallback.
+      const elsewhere = await notifications.reachedElsewhere(trx, [
+        { eventId: match.eventId, userId: match.userId, channel: match.channel },
+      ]);
+      const reach =
+        elsewhere.size > 0 ? undefined : (await users.reachability(trx, [match.userId])).get(match.userId);
       fallbackTo = reach ? fallbackChannel(match.channel, reach, deps.channelAvailable) : undefined;
       if (fallbackTo) {
         await notifications.createFallbacks(trx, [

@@ -282,6 +282,28 @@ export function notificationsRepository() {
       return created;
     },
 
+    /**
+     * Which (event, user) pairs already have a notification on another channel that has not failed:
+     * those users hear about the event there, so a failed channel needs no fallback.
+     */
+    async reachedElsewhere(
+      db: Db,
+      items: Array<{ eventId: string; userId: string; channel: Channel }>,
+    ): Promise<Set<string>> {
+      const reached = new Set<string>();
+      for (const part of chunks(items)) {
+        const { rows } = (await db.raw(
+          `SELECT DISTINCT n.event_id, n.user_id
+             FROM json_to_recordset(?::json) AS t("eventId" text, "userId" text, channel text)
+             JOIN notifications n ON n.event_id = t."eventId" AND n.user_id = t."userId" AND n.channel <> t.channel
+            WHERE n.status NOT IN ('failed', 'bounced')`,
+          [json(part)],
+        )) as { rows: Array<{ event_id: string; user_id: string }> };
+        for (const r of rows) reached.add(`${r.event_id}|${r.user_id}`);
+      }
+      return reached;
+    },
+
     /** Hands notifications whose worker died (claimed longer than the lease) back to the queue. */
     async releaseExpiredClaims(db: Db, leaseMs: number): Promise<number> {
       const res = (await db.raw(
