@@ -126,11 +126,17 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const sandboxPort = 4010 + offset;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const webhookUrl = `http://127.0.0.1:${8083 + offset}`;
-  const sandbox = spawnLogged('provider-sandbox', join(repoRoot, 'packages', 'provider-sandbox'), [tsx, 'src/cli.ts', '--port', String(sandboxPort)], {
+  const sandbox = spawnLogged(
+    'provider-sandbox',
+    join(repoRoot, 'packages', 'provider-sandbox'),
+    [tsx, 'src/cli.ts', '--port', String(sandboxPort), '--smtp-port', String(2525 + offset)],
+    {
     SANDBOX_STRIPE_WEBHOOK_URL: `${webhookUrl}/webhooks/stripe`,
     SANDBOX_TWILIO_WEBHOOK_URL: `${webhookUrl}/webhooks/twilio`,
     SANDBOX_SENDGRID_WEBHOOK_URL: `${webhookUrl}/webhooks/sendgrid`,
-  });
+    },
+  );
+  let smtpUrl = '';
   const secrets = await new Promise<Record<string, string>>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('provider sandbox did not start')), 60000);
@@ -140,7 +146,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       const line = buf.split('\n').find((l) => l.includes('"secrets"'));
       if (!line) return;
       clearTimeout(timer);
-      resolve(JSON.parse(line).secrets as Record<string, string>);
+      const printed = JSON.parse(line) as { secrets: Record<string, string>; smtpUrl?: string };
+      smtpUrl = printed.smtpUrl ?? '';
+      resolve(printed.secrets);
     });
   });
 
@@ -165,6 +173,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     SENDGRID_WEBHOOK_PUBLIC_KEY: secrets.sendgridPublicKey ?? '',
     FCM_PROJECT_ID: secrets.fcmProjectId ?? '',
     FCM_API_BASE: sandboxUrl,
+    SMTP_URL: smtpUrl,
+    VONAGE_API_KEY: secrets.vonageApiKey ?? '',
+    VONAGE_API_SECRET: secrets.vonageApiSecret ?? '',
+    VONAGE_API_BASE: sandboxUrl,
     WEBHOOK_PUBLIC_URL: webhookUrl,
     ...upstream,
     ...opts.env,
