@@ -77,7 +77,7 @@ export function buildService(config: Readonly<ReconciliationConfig>, overrides: 
   const projections = projectionsRepository();
   const runs = runsRepository();
   const findings = findingsRepository();
-  const runReconciliation = makeRunReconciliation({
+  const runner = makeRunReconciliation({
     db,
     bus,
     ledger,
@@ -93,6 +93,16 @@ export function buildService(config: Readonly<ReconciliationConfig>, overrides: 
       runTimeoutSeconds: config.RECON_RUN_TIMEOUT_SECONDS,
     },
   });
+  // Every run in flight, so stop() can let it finish (a run is one transaction at its end).
+  const inFlight = new Set<Promise<unknown>>();
+  const runReconciliation: RunReconciliation = {
+    async start(opts) {
+      const started = await runner.start(opts);
+      const settled = started.completion.catch(() => undefined).finally(() => inFlight.delete(settled));
+      inFlight.add(settled);
+      return started;
+    },
+  };
   const resolveFinding = makeResolveFinding({ db, bus, findings, logger, clock });
   subscribeReconciliationConsumer(bus, makeProjectEvent({ projections, logger }), {
     retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
@@ -114,23 +124,25 @@ export function buildService(config: Readonly<ReconciliationConfig>, overrides: 
   });
 
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<unknown> | undefined;
   const runScheduled = async (): Promise<RunReport> => {
     const { completion } = await runReconciliation.start({ trigger: 'scheduled', requestedBy: 'system:scheduler' });
-    inFlight = completion.finally(() => (inFlight = undefined));
     return completion;
   };
   const tick = () => {
-    runScheduled().catch((err: unknown) => {
-      if (isDomainError(err) && err.code === 'RUN_IN_PROGRESS') {
-        reconMetrics.scheduledSkipped.inc();
-        logger.info('scheduled reconciliation skipped: a run is in progress', { ...err.details });
-      } else if (inFlight === undefined) {
-        // The run never started (database down): the run use-case did not see it.
-        reconMetrics.runs.inc({ outcome: 'error' });
-        logger.error('scheduled reconciliation could not start', { err });
-      }
-    });
+    runReconciliation.start({ trigger: 'scheduled', requestedBy: 'system:scheduler' }).then(
+      // A failed run is logged, counted and stored by the run use-case.
+      ({ completion }) => completion.catch(() => undefined),
+      (err: unknown) => {
+        if (isDomainError(err) && err.code === 'RUN_IN_PROGRESS') {
+          reconMetrics.scheduledSkipped.inc();
+          logger.info('scheduled reconciliation skipped: a run is in progress', { ...err.details });
+        } else {
+          // The run never started (database down): the run use-case did not see it.
+          reconMetrics.runs.inc({ outcome: 'error' });
+          logger.error('scheduled reconciliation could not start', { err });
+        }
+      },
+    );
   };
 
   return {
@@ -150,9 +162,10 @@ export function buildService(config: Readonly<ReconciliationConfig>, overrides: 
       logger.info('reconciliation started', { intervalSeconds: config.RECON_INTERVAL_SECONDS, lookbackHours: config.RECON_LOOKBACK_HOURS });
     },
     async stop() {
+      if (stopping) return;
       stopping = true;
       if (timer) clearInterval(timer);
-      await inFlight?.catch(() => undefined);
+      await Promise.all(inFlight);
       await bus.stop();
       ledger.breaker.shutdown();
       if (ownDb) await db.destroy();
