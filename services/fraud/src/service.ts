@@ -172,6 +172,7 @@ export function buildService(config: Readonly<FraudConfig>, overrides: FraudOver
       logger.info('fraud started', { rulesVersion: rules.current().version, reviewTimeoutSeconds });
     },
     async stop() {
+      if (stopping) return;
       stopping = true;
       if (sweeper) clearInterval(sweeper);
       await sweeping;
