@@ -11,7 +11,7 @@ import { startGateway, type Harness } from './helpers';
  * sends, the answer is never a 5xx, and every error is a problem+json document whose status is
  * the response's. The services behind are healthy stubs, so any 5xx is the gateway's own.
  */
-const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 25);
+const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 20);
 
 let h: Harness;
 let server: Server;

@@ -15,7 +15,7 @@ import { buildService, type WebhookIngestService } from '../../webhook-ingest/sr
  * malformed (the case where only the parser stands between garbage and the database): never a 5xx
  * (a 5xx makes the provider retry garbage for days), and every error is problem+json.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 25) * 60;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 20) * 60;
 const STRIPE_SECRET = 'whsec_fuzz_secret';
 const TWILIO_TOKEN = 'fuzz_twilio_auth_token';
 const sendgridKeys = generateSendgridKeyPair();
