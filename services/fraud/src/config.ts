@@ -15,7 +15,7 @@ export const fraudEnv = baseEnv.extend({
   REVIEW_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   /** How often an instance checks for a rule-set version saved by another instance. */
   RULES_REFRESH_MS: z.coerce.number().int().min(50).default(10000),
-  /** Signals older than this are deleted (kept at least as long as the longest rule window). */
+  /** Signals and bookings older than this are deleted (kept at least as long as the longest rule window). */
   SIGNAL_RETENTION_HOURS: z.coerce.number().int().min(1).default(24 * 8),
   CONSUMER_RETRY_DELAYS_MS: millisList.default([1000, 10000, 60000]),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30000),

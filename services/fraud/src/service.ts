@@ -145,8 +145,10 @@ export function buildService(config: Readonly<FraudConfig>, overrides: FraudOver
       logger.error('review sweep failed; overdue reviews stay pending until the next sweep', { err });
     }
     try {
-      const pruned = await signals.prune(db, new Date(clock.now().getTime() - retentionMs()));
-      if (pruned > 0) logger.debug('old signals pruned', { pruned });
+      const cutoff = new Date(clock.now().getTime() - retentionMs());
+      const pruned = await signals.prune(db, cutoff);
+      const forgotten = await bookings.prune(db, cutoff);
+      if (pruned + forgotten > 0) logger.debug('old signals and bookings pruned', { pruned, forgotten });
     } catch (err) {
       fraudMetrics.failures.inc({ task: 'signal_prune' });
       logger.error('signal prune failed', { err });

@@ -448,3 +448,18 @@ describe('operations', () => {
     expect(ready.body.status).toBe('ready');
   });
 });
+
+describe('housekeeping', () => {
+  it('when signals and bookings are older than the retention, then the sweeper deletes them', async () => {
+    const userId = uid('u');
+    await book(userId);
+    expect(await signalCount(userId, 'booking')).toBe(1);
+    clockOffsetMs = 9 * 86400_000;
+    try {
+      await eventually(async () => (await signalCount(userId, 'booking')) === 0, { what: 'signals pruned', timeoutMs: 10_000 });
+      await eventually(async () => (await sdb.db('bookings').where({ user_id: userId }).first()) === undefined, { what: 'bookings pruned', timeoutMs: 10_000 });
+    } finally {
+      clockOffsetMs = 0;
+    }
+  });
+});

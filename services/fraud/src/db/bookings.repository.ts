@@ -60,6 +60,8 @@ export interface BookingsRepository {
   get(q: Q, bookingId: string): Promise<BookingSubject | undefined>;
   latestOfUser(q: Q, userId: string): Promise<BookingSubject | undefined>;
   setHot(q: Q, matchId: string, hot: boolean, at: Date): Promise<void>;
+  /** Forgets bookings created before `before` (their signals are pruned with the same cutoff). */
+  prune(q: Q, before: Date): Promise<number>;
   isHot(q: Q, matchId: string): Promise<boolean>;
 }
 
@@ -115,6 +117,10 @@ export function bookingsRepository(): BookingsRepository {
          WHERE hot_matches.updated_at <= EXCLUDED.updated_at`,
         [matchId, hot, at],
       );
+    },
+
+    async prune(q, before) {
+      return q('bookings').where('created_at', '<', before).delete();
     },
 
     async isHot(q, matchId) {
