@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 import { loadGatewayConfig } from '../src/config';
+import { buildService } from '../src/service';
 import { operationsOf, type Operation } from '../src/http/openapi-document';
-import { echo, PROBLEM, startGateway, type Harness } from './helpers';
+import { echo, PROBLEM, startGateway, startStub, testKeys, type Harness } from './helpers';
 
 let h: Harness;
 let ops: Operation[];
@@ -377,5 +378,45 @@ describe('when a service fails', () => {
     const states = await request(h.service.app).get('/v1/admin/breakers/gateway').set(auth);
     expect(states.body.breakers).toContainEqual(expect.objectContaining({ name: 'gateway.upstream.reconciliation', state: 'open' }));
     expect((await request(h.service.app).get('/v1/admin/fraud/reviews').set(auth)).status).toBe(200);
+  });
+});
+
+describe('with an identity provider instead of the development issuer', () => {
+  test("its tokens are verified against its JWKS (roles from a nested claim); the issuer's own tokens and token route are gone; an unusable JWKS is an outage (503)", async () => {
+    const idp = await testKeys('idp-key');
+    const { d: _private, ...publicJwk } = idp.privateJwk;
+    const jwks = await startStub('idp');
+    jwks.respond = (_req, res) => void res.status(500).json({ error: 'down' });
+    const env: Record<string, string> = {
+      ...h.configEnv,
+      // Its own consumer group (a sub-prefix, deleted with the rest), so the main gateway's group does not rebalance.
+      TOPIC_PREFIX: `${h.iso.topicPrefix}oidc.`,
+      AUTH_DEV_ISSUER: 'false',
+      AUTH_JWKS_URL: `${jwks.url}/realms/matchday/protocol/openid-connect/certs`,
+      AUTH_ISSUER: 'https://idp.example/realms/matchday',
+      AUTH_ROLES_CLAIM: 'realm_access.roles',
+    };
+    delete env.AUTH_DEV_PRIVATE_JWK;
+    const service = await buildService(loadGatewayConfig(env));
+    await service.start();
+    try {
+      const token = await idp.sign({ realm_access: { roles: ['fan'] } }, { subject: 'oidc-user', issuer: 'https://idp.example/realms/matchday' });
+      const down = await request(service.app).get('/v1/bookings').set('Authorization', `Bearer ${token}`);
+      expect(down.status).toBe(503);
+      expect(down.body.type).toBe('https://matchday.dev/problems/identity-provider-unavailable');
+
+      jwks.respond = (_req, res) => void res.json({ keys: [publicJwk] });
+      const ok = await request(service.app).get('/v1/bookings').set('Authorization', `Bearer ${token}`);
+      expect(ok.status).toBe(200);
+      expect(h.stubs.booking.received.at(-1)!.headers).toMatchObject({ 'x-user-id': 'oidc-user', 'x-user-roles': 'fan' });
+
+      const devToken = await h.token('someone', ['admin']);
+      expect((await request(service.app).get('/v1/bookings').set('Authorization', `Bearer ${devToken}`)).status).toBe(401);
+      expect((await request(service.app).post('/v1/auth/token').send({ userId: 'u1' })).status).toBe(404);
+      expect((await request(service.app).get('/.well-known/jwks.json')).status).toBe(404);
+    } finally {
+      await service.stop();
+      await jwks.close();
+    }
   });
 });

@@ -61,7 +61,14 @@ async function devKeys(privateJwk: string | undefined): Promise<{ privateKey: Cr
 function translate(err: unknown): TokenError {
   if (err instanceof TokenError) return err;
   if (err instanceof errors.JWTExpired) return new TokenError('TOKEN_EXPIRED', 'The token has expired.');
-  if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
+  // The identity provider's key set could not be had (down, slow, answering errors or garbage):
+  // the token may be fine, so this is an outage, not a refusal.
+  const keySetUnavailable =
+    err instanceof errors.JWKSTimeout ||
+    err instanceof errors.JWKSInvalid ||
+    (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC' && err.message.includes('JSON Web Key Set')) ||
+    (err instanceof TypeError && /fetch/i.test(err.message));
+  if (keySetUnavailable) {
     return new TokenError('IDENTITY_PROVIDER_UNAVAILABLE', 'The keys of the identity provider cannot be fetched.');
   }
   if (err instanceof errors.JWTClaimValidationFailed) return new TokenError('TOKEN_INVALID', `The token's ${err.claim} claim is not acceptable.`);
