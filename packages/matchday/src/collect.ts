@@ -235,7 +235,7 @@ export async function readPayments(admin: ApiClient, bookingIds: string[]): Prom
   await Promise.all(
     bookingIds.map((bookingId) =>
       limit(async () => {
-        const body = await admin.expect<unknown>([200], 'GET', `/v1/admin/payments?bookingId=${encodeURIComponent(bookingId)}&limit=500`);
+        const body = await admin.expect<unknown>([200], 'GET', `/v1/admin/payments?bookingId=${encodeURIComponent(bookingId)}&limit=200`);
         for (const p of itemsOf(body, 'payments')) {
           const rec = toPayment({ bookingId, ...(p as object) });
           if (rec) out.push(rec);

@@ -173,6 +173,13 @@ describe('invariants over a snapshot', () => {
     expect(checkCaptures(snapshot({ sandbox })).offenders).toEqual(['pi_1: refunded more than captured']);
   });
 
+  it('when an authorisation was released before capture, then its refunded amount is not a refund above the capture', () => {
+    const sandbox = emptySandbox();
+    paid(sandbox, 'pi_1', 'b1', 4500);
+    Object.assign(sandbox.stripe.charges[0]!, { captured: false, amount_captured: 0, amount_refunded: 4500 });
+    expect(checkCaptures(snapshot({ sandbox })).offenders).toEqual([]);
+  });
+
   it('when an event stays unpublished or a consumer never applied it, then both are reported, and dead letters are not counted as lost', () => {
     const r = checkEventsApplied(
       snapshot({

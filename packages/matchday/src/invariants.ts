@@ -228,7 +228,8 @@ export function providerNet(sandbox: SandboxState): Map<string, { net: number; c
       e.captures++;
       e.net += c.amount_captured - c.amount_refunded;
     }
-    if (c.amount_refunded > c.amount_captured) e.overRefunded = true;
+    // An authorisation released before capture shows as refunded with nothing captured: not money.
+    if (c.captured && c.amount_refunded > c.amount_captured) e.overRefunded = true;
   }
   for (const d of sandbox.stripe.disputes) {
     const e = out.get(d.payment_intent);

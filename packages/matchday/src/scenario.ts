@@ -179,7 +179,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const expected: ExpectedNotification[] = fans
     .filter((f) => f.confirmedAt !== undefined && f.bookingId)
     .map((f) => ({ userId: f.userId, eventType: 'booking.confirmed.v1', ref: f.bookingId!, bookingId: f.bookingId! }));
-  if (opts.aftermath) expected.push(...(await aftermath({ fans, runId, admin, base, sandbox, otherMatchId: otherMatch.matchId, hotMatchId: hotMatch.matchId, log, opts })));
+  const afterStats: Record<string, number> = {};
+  if (opts.aftermath) expected.push(...(await aftermath({ stats: afterStats, fans, runId, admin, base, sandbox, otherMatchId: otherMatch.matchId, hotMatchId: hotMatch.matchId, log, opts })));
 
   // ---- settle: let chaos finish, every payment window close, every webhook arrive
   const chaos = await chaosDone;
@@ -219,6 +220,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     retries: stats.retries,
     networkErrors: stats.networkErrors,
     chaos,
+    aftermath: afterStats,
     invariants,
     notes: [...snapshot.notes, `provider intents: ${nets.size}`],
     gaps: snapshot.gaps,
@@ -287,6 +289,8 @@ async function makeFan(base: ApiClient, runId: string, i: number, persona: Perso
 }
 
 interface AftermathDeps {
+  /** Filled with what happened (for the summary). */
+  stats: Record<string, number>;
   fans: FanResult[];
   runId: string;
   admin: ApiClient;
@@ -326,13 +330,18 @@ async function aftermath(d: AftermathDeps): Promise<ExpectedNotification[]> {
   const { fans, admin, log } = d;
   const owed: ExpectedNotification[] = [];
   const confirmed = fans.map((f, i) => ({ f, i })).filter(({ f }) => f.persona === 'happy' && f.confirmedAt !== undefined && f.bookingId);
-  const pick = (k: number, of: number) => confirmed.filter((_, n) => n % of === k);
-  const cancels = pick(1, 16);
-  const resizes = pick(3, 16);
-  const moves = pick(5, 25);
-  const transfers = pick(7, 25);
-  const disputes = pick(11, 40).slice(0, 3);
-  const outcomes: Record<string, number> = {};
+  // The first few confirmed bookings get one change each (so even a small run has every kind), then
+  // about one in eight of the rest is cancelled, resized, moved or transferred; at most three disputes.
+  const roles = ['dispute', 'cancel', 'resize', 'move', 'transfer', 'dispute'];
+  const later: Record<number, string> = { 1: 'cancel', 3: 'resize', 5: 'move', 7: 'transfer', 11: 'cancel', 13: 'resize', 15: 'dispute' };
+  const roleOf = (n: number) => roles[n] ?? later[n % 16];
+  const pick = (role: string) => confirmed.filter((_, n) => roleOf(n) === role);
+  const cancels = pick('cancel');
+  const resizes = pick('resize');
+  const moves = pick('move');
+  const transfers = pick('transfer');
+  const disputes = pick('dispute').slice(0, 3);
+  const outcomes = d.stats;
   const note = (what: string) => (outcomes[what] = (outcomes[what] ?? 0) + 1);
   const limit = pLimit(d.opts.concurrency);
   const window = (d.opts.paymentWindowSeconds + 60) * 1000;

@@ -43,6 +43,7 @@ describe('the summary', () => {
       retries: 1,
       networkErrors: 0,
       chaos: [{ target: 'payment', action: 'kill -9', at: 0, downMs: 4200 }],
+      aftermath: { cancelled: 2, transferred: 1 },
       invariants: [
         { name: 'slots confirmed + held ≤ capacity', verdict: 'PASS', checked: 1, offenders: [] },
         { name: 'money: captured − refunded − reversed = state', verdict: 'FAIL', checked: 3, offenders: ['b7 CONFIRMED: 0 − 0 − 0 = 0, expected 4500 EUR'] },
@@ -57,6 +58,7 @@ describe('the summary', () => {
     expect(text).toContain('hold → confirmed  p50 / p99');
     expect(text).toContain('500 ms / 500 ms');
     expect(text).toContain('kill -9 payment');
+    expect(text).toMatch(/\| transferred +\| +1 \|/);
     expect(text).toContain('RESULT: 1 invariant(s) not shown to hold');
   });
 });

@@ -33,6 +33,8 @@ export interface RunSummary {
   retries: number;
   networkErrors: number;
   chaos: ChaosEvent[];
+  /** What the aftermath did: cancellations, resizes, moves, transfers, disputes, the reschedule (and refusals). */
+  aftermath: Record<string, number>;
   invariants: InvariantResult[];
   notes: string[];
   gaps: string[];
@@ -124,7 +126,9 @@ export function renderSummary(s: RunSummary, maxOffenders = 10): string {
     if (r.detail) lines.push(`          note: ${r.detail}`);
     return [head, ...lines].join('\n');
   });
+  const after = Object.entries(s.aftermath).map(([k, v]): [string, string] => [k, String(v)]);
   const parts = [table(counts, 'match day'), table(perf, 'latency and throughput')];
+  if (after.length) parts.push(table(after, 'after the rush'));
   if (chaos.length) parts.push(table(chaos, 'chaos'));
   parts.push(['invariants', ...inv].join('\n'));
   if (s.notes.length) parts.push(['data sources', ...s.notes.map((n) => `  - ${n}`)].join('\n'));

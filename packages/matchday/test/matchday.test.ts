@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@matchday/observability';
 import { repoRoot } from '@matchday/platform';
@@ -20,6 +20,8 @@ import { renderSummary } from '../src/summary';
 const missing = PLATFORM_SERVICES.filter((s) => !existsSync(join(repoRoot, 'services', s, 'src', 'main.ts')));
 const logger = createLogger({ service: 'matchday-test', level: (process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn', destination: process.stderr });
 const PAYMENT_WINDOW_SECONDS = 20;
+/** The summary of the last run is kept with the other test artifacts. */
+const artifacts = join(repoRoot, 'test-artifacts', 'matchday');
 
 let launched: LaunchedPlatform | undefined;
 let result: ScenarioResult | undefined;
@@ -41,7 +43,7 @@ whenComplete(`the match day${missing.length ? ` (waiting for services: ${missing
       fans: 40,
       concurrency: 20,
       rushMs: 3000,
-      capacityRatio: 0.7,
+      capacityRatio: 0.5,
       admissionRatePerSecond: 25,
       unitPrice: 4500,
       currency: 'EUR',
@@ -54,7 +56,10 @@ whenComplete(`the match day${missing.length ? ` (waiting for services: ${missing
       databaseUrl: launched.databaseUrl,
       schemaOf: launched.schemaOf,
     });
-    process.stderr.write(`${renderSummary(result.summary)}\n`);
+    const text = renderSummary(result.summary);
+    process.stderr.write(`${text}\n`);
+    mkdirSync(artifacts, { recursive: true });
+    writeFileSync(join(artifacts, 'summary.txt'), `${text}\n`);
   }, 175_000);
 
   afterAll(async () => {
@@ -68,6 +73,15 @@ whenComplete(`the match day${missing.length ? ` (waiting for services: ${missing
     expect(summary.fans.filter((f) => f.outcome === 'error').map((f) => `${f.userId}: ${f.error}`)).toEqual([]);
     expect(summary.fans.filter((f) => f.confirmedAt !== undefined).length).toBeGreaterThan(5);
     expect(summary.fans.some((f) => f.outcome === 'sold_out')).toBe(true);
+  });
+
+  it('when the rush is over, then bookings are cancelled, resized, moved and transferred, a dispute arrives and the match is rescheduled', () => {
+    const done = result!.summary.aftermath;
+    expect(Object.keys(done).filter((k) => k.includes('failed'))).toEqual([]);
+    expect(done.cancelled).toBeGreaterThan(0);
+    expect(done.transferred).toBeGreaterThan(0);
+    expect(done.disputed).toBeGreaterThan(0);
+    expect(done['match rescheduled']).toBe(1);
   });
 
   it('when the platform has settled, then every invariant holds: no oversell, exact money, one capture per intent, no lost or doubled event or notification, no open healable finding', () => {
