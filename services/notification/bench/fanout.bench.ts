@@ -176,7 +176,6 @@ async function main(): Promise<void> {
       SMS_WORKERS: '0',
       DISPATCH_POLL_MS: '20',
       PROVIDER_TIMEOUT_MS: '30000',
-      CONSUMER_SESSION_TIMEOUT_MS: '10000',
     });
     const service = buildService(config, { db: sdb.db, logger });
     await service.start();
@@ -254,6 +253,10 @@ async function main(): Promise<void> {
     );
     row('machine load (1 min)', (await import('node:os')).loadavg()[0]!.toFixed(1));
     row('FCM requests / SendGrid requests', `${fcm?.requests ?? 0} / ${sendgrid?.requests ?? 0}`);
+    row(
+      'answers (FCM / SendGrid)',
+      `${JSON.stringify(fcm?.byStatus ?? {})} / ${JSON.stringify(sendgrid?.byStatus ?? {})}`,
+    );
     row('429s (FCM / SendGrid)', `${fcm?.rateLimited ?? 0} / ${sendgrid?.rateLimited ?? 0}`);
     row(
       'peak per window (FCM / SendGrid)',

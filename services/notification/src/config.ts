@@ -110,7 +110,8 @@ export const notificationEnv = baseEnv.extend({
 
   // ---- consumer ----
   CONSUMER_RETRY_DELAYS_MS: millisList.default([1000, 10000, 60000]),
-  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30000),
+  /** Long enough for one event's fan-out to be written (its notifications commit with its inbox row). */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(60000),
   CONSUMER_CONCURRENCY: count(1, 3),
   /** How often the queue-lag gauges are refreshed. */
   METRICS_INTERVAL_MS: count(100, 5000),

@@ -111,4 +111,20 @@ export const migrations = (schema: string): Migration[] => [
       `);
     },
   },
+  {
+    // A fan-out writes hundreds of thousands of notifications (and then deliveries) at once: every
+    // foreign key is a trigger and a lookup per row, and every index a write. The rows are only
+    // ever created together with what they point to, in one transaction, so the keys go; the
+    // uniqueness that makes "once" hold leads with user_id and also serves the per-user reads.
+    name: '002_notification_fanout_writes',
+    up: async (knex: Knex) => {
+      await knex.raw(`
+        ALTER TABLE notifications DROP CONSTRAINT notifications_event_id_fkey;
+        ALTER TABLE deliveries DROP CONSTRAINT deliveries_notification_id_fkey;
+        ALTER TABLE notifications DROP CONSTRAINT notifications_event_id_user_id_channel_key;
+        ALTER TABLE notifications ADD CONSTRAINT notifications_once UNIQUE (user_id, event_id, channel);
+        DROP INDEX notifications_user;
+      `);
+    },
+  },
 ];

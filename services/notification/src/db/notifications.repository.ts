@@ -145,7 +145,7 @@ export function notificationsRepository() {
         const res = (await db.raw(
           `INSERT INTO notifications (event_id, user_id, channel)
              SELECT ?, t."userId", t.channel FROM json_to_recordset(?::json) AS t("userId" text, channel text)
-           ON CONFLICT (event_id, user_id, channel) DO NOTHING`,
+           ON CONFLICT (user_id, event_id, channel) DO NOTHING`,
           [eventId, json(part)],
         )) as { rowCount: number };
         created += res.rowCount;
@@ -273,7 +273,7 @@ export function notificationsRepository() {
           `INSERT INTO notifications (event_id, user_id, channel, fallback_from)
              SELECT "eventId", "userId", channel, "fromId"
                FROM json_to_recordset(?::json) AS t("eventId" text, "userId" text, channel text, "fromId" uuid)
-           ON CONFLICT (event_id, user_id, channel) DO NOTHING
+           ON CONFLICT (user_id, event_id, channel) DO NOTHING
            RETURNING id`,
           [json(part)],
         )) as { rows: Array<{ id: string }> };
