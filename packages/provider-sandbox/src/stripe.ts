@@ -10,8 +10,9 @@
  * - `pm_card_authenticationRequired`: confirm leaves the intent in `requires_action` (3-D Secure);
  *   confirming it again counts as the customer having authenticated, and the payment goes on.
  * - `pm_card_disputed` (or Stripe's `pm_card_createDispute`): succeeds, then a `fraudulent` dispute is
- *   opened `timings.stripeDisputeAfterMs` later.
- * - `pm_card_bankReversal`: succeeds, then the bank reverses it `timings.stripeDisputeAfterMs` later.
+ *   opened `timings.stripeDisputeAfterMs` later (after the capture, for a manual-capture intent).
+ * - `pm_card_bankReversal`: succeeds, then the bank reverses it `timings.stripeDisputeAfterMs` later
+ *   (after the capture, for a manual-capture intent).
  *
  * A bank reversal is modelled the way Stripe reports one: a dispute with reason `bank_cannot_process`
  * that is lost at once (no evidence can win it back). Events: `charge.dispute.created`,
@@ -290,6 +291,8 @@ export interface StripeModule {
 export function createStripe(ctx: SandboxContext): StripeModule {
   const state = emptyStripeState();
   const { settings, scheduler } = ctx;
+  /** Manual-capture intents paid with a disputed or reversed test card: the chargeback waits for the capture. */
+  const afterCapture = new Map<string, 'dispute' | 'reversal'>();
 
   // ---------- events and webhooks ----------
 
@@ -482,20 +485,25 @@ export function createStripe(ctx: SandboxContext): StripeModule {
       emit('payment_intent.succeeded', pi, req);
     }
     if (behaviour.kind === 'succeed' && behaviour.then) {
-      const then = behaviour.then;
-      scheduler.after(settings.timings.stripeDisputeAfterMs, () => {
-        try {
-          if (then === 'dispute') openDispute(pi.id);
-          else bankReversal(pi.id);
-        } catch (err) {
-          settings.logger.warn('scheduled stripe dispute not opened', {
-            paymentIntent: pi.id,
-            error: (err as Error).message,
-          });
-        }
-      });
+      // A manual-capture payment can only be disputed once captured: the dispute follows the capture.
+      if (pi.capture_method === 'manual') afterCapture.set(pi.id, behaviour.then);
+      else scheduleChargeback(pi, behaviour.then);
     }
     return pi;
+  }
+
+  function scheduleChargeback(pi: PaymentIntent, then: 'dispute' | 'reversal'): void {
+    scheduler.after(settings.timings.stripeDisputeAfterMs, () => {
+      try {
+        if (then === 'dispute') openDispute(pi.id);
+        else bankReversal(pi.id);
+      } catch (err) {
+        settings.logger.warn('scheduled stripe dispute not opened', {
+          paymentIntent: pi.id,
+          error: (err as Error).message,
+        });
+      }
+    });
   }
 
   function paymentMethodBehaviour(pm: string): CardBehaviour {
@@ -535,6 +543,11 @@ export function createStripe(ctx: SandboxContext): StripeModule {
     pi.amount_capturable = 0;
     emit('charge.captured', ch, req);
     emit('payment_intent.succeeded', pi, req);
+    const then = afterCapture.get(pi.id);
+    if (then) {
+      afterCapture.delete(pi.id);
+      scheduleChargeback(pi, then);
+    }
     return pi;
   }
 
@@ -555,6 +568,7 @@ export function createStripe(ctx: SandboxContext): StripeModule {
     }
     const reason = str(p, 'cancellation_reason') ?? null;
     const wasAuthorized = pi.status === 'requires_capture';
+    afterCapture.delete(pi.id);
     pi.status = 'canceled';
     pi.canceled_at = nowSec();
     pi.cancellation_reason = reason;
@@ -1108,6 +1122,7 @@ export function createStripe(ctx: SandboxContext): StripeModule {
     router,
     state,
     reset() {
+      afterCapture.clear();
       const fresh = emptyStripeState();
       for (const k of Object.keys(fresh) as Array<keyof StripeState>) state[k].clear();
     },

@@ -273,6 +273,20 @@ describe('Stripe payment intents through the official SDK', () => {
     }
   });
 
+  it('when a disputed card is authorized for manual capture, then the dispute waits for the capture', async () => {
+    const pi = await stripe.paymentIntents.create(
+      { amount: 3100, currency: 'eur', capture_method: 'manual', payment_method: 'pm_card_disputed', confirm: true },
+      { idempotencyKey: key() },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await stripe.disputes.list({ payment_intent: pi.id })).data).toHaveLength(0);
+    await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: key() });
+    await receiver.waitFor(() => eventTypes().includes('charge.dispute.created'));
+    expect((await stripe.disputes.list({ payment_intent: pi.id })).data).toEqual([
+      expect.objectContaining({ amount: 3100, reason: 'fraudulent', payment_intent: pi.id }),
+    ]);
+  });
+
   it('when a disputed card is paid, then a dispute is opened a moment later with its chargeback balance transaction', async () => {
     const pi = await paidIntent(4200, 'pm_card_disputed');
     await receiver.waitFor(() => eventTypes().includes('charge.dispute.created'));
