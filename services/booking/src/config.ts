@@ -40,6 +40,12 @@ export const bookingEnv = baseEnv.extend({
     .transform((s) => s.split(',').map((p) => Number(p.trim())))
     .pipe(z.array(z.number().int().min(0)).min(1).max(3)),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30000),
+  /** Hold attempts per second on one match (per replica) that make it hot: match.hot opens the gateway's waiting room. */
+  HOT_MATCH_ATTEMPTS_PER_SECOND: z.coerce.number().positive().default(200),
+  /** A hot match quiet for this long cools down (match.hot false). */
+  HOT_MATCH_COOLDOWN_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** Waiting-room admissions per second announced with match.hot (unset: the gateway's default). */
+  HOT_MATCH_ADMISSION_RATE: z.coerce.number().positive().optional(),
   /** Turn the background sweeper off (a second replica in tests, one-off tools). */
   SWEEPER_ENABLED: flag.default(true),
 });

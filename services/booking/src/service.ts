@@ -102,7 +102,7 @@ export function buildService(config: BookingConfig, overrides: ServiceOverrides 
   const holdWriter = createHoldWriter(db, { maxBatch: config.HOLD_BATCH_MAX });
   const deps: AppDeps = { db, bus, admission, cache, holdWriter, clock, logger, config };
   const useCases = buildUseCases(deps);
-  const sweeper = createSweeper(deps, { intervalMs: config.SWEEP_INTERVAL_MS, resyncEvery: config.RESYNC_EVERY_SWEEPS });
+  const sweeper = createSweeper(deps, { intervalMs: config.SWEEP_INTERVAL_MS, resyncEvery: config.RESYNC_EVERY_SWEEPS, heat: useCases.matchHeat });
 
   const handlers: Partial<Record<EventType, TypedHandler>> = {
     ...paymentConsumer(useCases, logger),

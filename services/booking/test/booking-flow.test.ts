@@ -12,7 +12,10 @@ let events: EventProbe;
 const redis = createClient({ url: process.env.REDIS_URL });
 
 beforeAll(async () => {
-  h = await startBooking({ HOLD_TTL_SECONDS: '600', PAYMENT_WINDOW_SECONDS: '900' }, { clock });
+  h = await startBooking(
+    { HOLD_TTL_SECONDS: '600', PAYMENT_WINDOW_SECONDS: '900', HOT_MATCH_ATTEMPTS_PER_SECOND: '10', HOT_MATCH_COOLDOWN_SECONDS: '60' },
+    { clock },
+  );
   events = await probe(h.iso.topicPrefix, ['booking.events', 'inventory.events']);
   await redis.connect();
 });
@@ -379,6 +382,30 @@ describe('bookings driven by payment, fraud and reconciliation events', () => {
     expect(res.status).toBe(200);
     const e = await events.waitFor('match.rescheduled.v1', (ev) => ev.data.matchId === matchId);
     expect(new Date(e.data.kickoffAt).toISOString()).toBe(kickoffAt);
+  });
+});
+
+// ---- hot matches ------------------------------------------------------------------------------
+
+describe('hot matches', () => {
+  it('when fans flood a match with hold attempts, then it turns hot (match.hot) and cools down once quiet', async () => {
+    const matchId = await createMatch(h, { capacity: 5 });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => h.http().post('/v1/holds').set(fan(`heat-${i}`)).set('Idempotency-Key', key()).send({ matchId, quantity: 1 })),
+    );
+    await events.waitFor('match.hot.v1', (e) => e.data.matchId === matchId && e.data.hot);
+    clock.advance(61_000);
+    await events.waitFor('match.hot.v1', (e) => e.data.matchId === matchId && !e.data.hot);
+  });
+
+  it('when an admin switches a match hot, then match.hot carries the admission rate, once', async () => {
+    const matchId = await createMatch(h, { capacity: 5 });
+    const on = () => h.http().post(`/v1/admin/matches/${matchId}/hot`).set(admin).set('Idempotency-Key', key()).send({ hot: true, admissionRatePerSecond: 25 });
+    expect((await on()).body).toEqual({ matchId, hot: true, changed: true });
+    expect((await on()).body.changed).toBe(false);
+    const e = await events.waitFor('match.hot.v1', (ev) => ev.data.matchId === matchId);
+    expect(e.data).toEqual({ matchId, hot: true, admissionRatePerSecond: 25 });
+    expect((await h.http().post(`/v1/admin/matches/${matchId}/hot`).set(fan('x')).set('Idempotency-Key', key()).send({ hot: false })).status).toBe(403);
   });
 });
 

@@ -83,6 +83,11 @@ export const metrics = {
     help: 'Cache lookups by cache (availability, booking) and outcome (hit, miss, error)',
     labelNames: ['cache', 'outcome'],
   }),
+  matchHeat: counter({
+    name: 'booking_match_heat_changes_total',
+    help: 'match.hot changes published, by new state and by what decided (admin, rate, quiet)',
+    labelNames: ['hot', 'by'],
+  }),
   authFailures: counter({
     name: 'booking_auth_failures_total',
     help: 'Requests refused for missing identity (401) or role (403)',

@@ -44,7 +44,7 @@ function refusalOf(row: PlaceHoldRow, now: Date): Refusal {
  *    for another reason than lack of them.
  * Redis being down only removes step 1 and 3: Postgres decides alone.
  */
-export function makePlaceHold(deps: AppDeps) {
+export function makePlaceHold(deps: AppDeps, heat: { attempt(matchId: string): void }) {
   const { admission } = deps;
   const userExperience = makeUserExperience(deps);
 
@@ -182,6 +182,7 @@ export function makePlaceHold(deps: AppDeps) {
 
   return async (input: PlaceHoldInput): Promise<PlaceHoldResult> => {
     checkQuantity(input.quantity, deps.config.MAX_SLOTS_PER_HOLD);
+    heat.attempt(input.matchId);
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {

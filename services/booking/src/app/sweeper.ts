@@ -17,11 +17,15 @@ const PARTITION_CHECK_MS = 3_600_000;
 
 /**
  * The background loop: every SWEEP_INTERVAL_MS, expiries (holds, payment and modification windows,
- * transfers), coalesced availability events with admission re-sync, waiting-list catch-up; every
+ * transfers), coalesced availability events with admission re-sync, waiting-list catch-up, hot
+ * matches; every
  * RESYNC_EVERY_SWEEPS a full admission re-sync; hourly partition maintenance. A failing task is
  * counted, logged and retried next sweep; the others still run.
  */
-export function createSweeper(deps: AppDeps, opts: { intervalMs: number; resyncEvery: number }): Sweeper {
+export function createSweeper(
+  deps: AppDeps,
+  opts: { intervalMs: number; resyncEvery: number; heat: { sweep(): Promise<number> } },
+): Sweeper {
   const expireHolds = makeExpireHolds(deps);
   const expireBookings = makeExpireBookings(deps);
   const availability = makePublishAvailability(deps);
@@ -54,6 +58,7 @@ export function createSweeper(deps: AppDeps, opts: { intervalMs: number; resyncE
     await task('transfers', () => expireBookings.transfers());
     await task('waitlists', () => availability.waitlists());
     await task('availability', () => availability.changed());
+    await task('heat', () => opts.heat.sweep());
     if (sweeps % opts.resyncEvery === 0) await task('resync', () => availability.resyncAll());
     if (Date.now() - lastPartitionCheck >= PARTITION_CHECK_MS) {
       lastPartitionCheck = Date.now();

@@ -7,6 +7,7 @@ import { makeCheckout } from './checkout.use-case';
 import { makeCreateMatch } from './create-match.use-case';
 import type { AppDeps } from './deps';
 import { makeMaintainPartitions } from './maintain-partitions.use-case';
+import { makeMatchHeat } from './match-heat.use-case';
 import { makeBookingModification, makeMoveToMatch } from './modify-booking.use-case';
 import { makePlaceHold } from './place-hold.use-case';
 import { makeReadBookings } from './read-bookings.use-case';
@@ -20,12 +21,18 @@ import { makeWaitlist } from './waitlist.use-case';
 
 /** Every use-case, wired once; HTTP routes and Kafka consumers are thin adapters over these. */
 export function buildUseCases(deps: AppDeps) {
+  const matchHeat = makeMatchHeat(deps, {
+    attemptsPerSecond: deps.config.HOT_MATCH_ATTEMPTS_PER_SECOND,
+    cooldownSeconds: deps.config.HOT_MATCH_COOLDOWN_SECONDS,
+    admissionRatePerSecond: deps.config.HOT_MATCH_ADMISSION_RATE,
+  });
   return {
+    matchHeat,
     createMatch: makeCreateMatch(deps),
     rescheduleMatch: makeRescheduleMatch(deps),
     cancelMatch: makeCancelMatch(deps),
     matches: makeReadMatches(deps),
-    placeHold: makePlaceHold(deps),
+    placeHold: makePlaceHold(deps, matchHeat),
     getHold: makeGetHold(deps),
     releaseHold: makeReleaseHold(deps),
     checkout: makeCheckout(deps),

@@ -165,6 +165,16 @@ CREATE INDEX waitlist_queue ON waitlist_entries (match_id, seq) WHERE status = '
 CREATE INDEX waitlist_offer_hold ON waitlist_entries (hold_id) WHERE status = 'OFFERED';
 `;
 
+// Hot matches (waiting room at the gateway): one row per match that was ever hot.
+const matchHeat = `
+CREATE TABLE match_heat (
+  match_id   uuid PRIMARY KEY,
+  hot        boolean NOT NULL,
+  changed_at timestamptz NOT NULL
+);
+CREATE INDEX match_heat_hot ON match_heat (changed_at) WHERE hot;
+`;
+
 export function bookingMigrations(schema: string, monthsAhead = 3): Migration[] {
   return [
     ...busMigrations(schema),
@@ -173,6 +183,12 @@ export function bookingMigrations(schema: string, monthsAhead = 3): Migration[] 
       up: async (knex: Knex) => {
         await knex.raw(schemaV1);
         await ensureMonthlyPartitions(knex, new Date(), monthsAhead);
+      },
+    },
+    {
+      name: '002_match_heat',
+      up: async (knex: Knex) => {
+        await knex.raw(matchHeat);
       },
     },
   ];

@@ -29,6 +29,12 @@ export function adminRoutes(uc: UseCases, deps: { idempotency: RequestHandler; b
     res.json(matchView(await uc.cancelMatch(params.id, body.reason)));
   });
 
+  /** Turns the gateway's waiting room for a match on or off (match.hot). */
+  r.post('/v1/admin/matches/:id/hot', admin, deps.idempotency, validate(schemas.heat), async (_req, res) => {
+    const { params, body } = parsed<typeof schemas.heat>(res);
+    res.json(await uc.matchHeat.setByAdmin(params.id, body.hot, body.admissionRatePerSecond));
+  });
+
   /** The slot picture straight from Postgres (no cache), with the counters. */
   r.get('/v1/admin/matches/:id', staff, validate(schemas.byId), async (_req, res) => {
     const { params } = parsed<typeof schemas.byId>(res);

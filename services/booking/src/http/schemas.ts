@@ -20,6 +20,10 @@ export const schemas = {
     params: uuidParam,
     body: z.object({ kickoffAt: z.iso.datetime({ offset: true }), venue: z.string().min(1).max(200).optional() }),
   },
+  heat: {
+    params: uuidParam,
+    body: z.object({ hot: z.boolean(), admissionRatePerSecond: z.number().positive().optional() }),
+  },
   cancelMatch: { params: uuidParam, body: z.object({ reason: z.string().min(1).max(500) }) },
   listMatches: {
     query: z.object({
