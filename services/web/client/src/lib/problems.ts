@@ -46,6 +46,9 @@ const BY_CODE: Record<string, string> = {
   TICKET_NOT_FOUND: 'Your place in the queue was not found. Please join the queue again.',
   CARD_DECLINED: 'Your card was declined. Please try another card.',
   PAYMENT_NOT_FOUND: 'We could not find this payment.',
+  PAYMENT_NOT_PAYABLE: 'This share is already paid or can no longer be paid.',
+  BOOKING_CLOSED: 'This booking can no longer be paid: its payment time ran out or it was cancelled.',
+  QUOTE_EXPIRED: 'The exchange rate for this share expired. Please reload the page to get a new one.',
 };
 
 const BY_TYPE: Record<string, string> = {

@@ -43,7 +43,8 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
     );
   }
   const me = identity?.userId ?? '';
-  const all = payments.data ?? [];
+  // A share re-quoted into a new payment shows only as the new one.
+  const all = (payments.data ?? []).filter((p) => !p.raw.replacedBy);
   const mine = all.filter((p) => isMine(p, me, all));
   const friends = all.filter((p) => !isMine(p, me, all));
   const refresh = () => {
@@ -71,7 +72,8 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
             ['Total', formatMoney(b.amount ?? 0, b.currency)],
             ['Refunded', b.refunded ? formatMoney(b.refunded, b.currency) : undefined],
             ['Booking reference', <code>{b.id}</code>],
-            ['Reason', b.statusReason],
+            // Why a booking ended (cancelled, expired, …); a confirmed or pending one needs no reason.
+            ['Reason', b.status === 'CONFIRMED' || b.status === 'PENDING_PAYMENT' ? undefined : b.statusReason],
           ]}
         />
         {b.status === 'PENDING_PAYMENT' && <Countdown until={b.paymentDeadline} label="Time left to pay" onExpired={refresh} />}
