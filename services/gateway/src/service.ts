@@ -164,7 +164,7 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
 
   // ---- HTTP
   const document = loadOpenApiDocument();
-  const findOperation = operationIndex(operationsOf(document));
+  const operations = operationIndex(operationsOf(document));
   const validators = validateRequests(document);
   let started = false;
   const app = createHttpApp({
@@ -184,7 +184,7 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
         }),
       );
       a.use(docsRoutes(document));
-      a.use(identifyOperation(findOperation));
+      a.use(identifyOperation(operations));
       a.use(limitByIp(checkLimits, rules));
       a.use(authenticate(tokens));
       a.use(limitByCaller(checkLimits, rules));

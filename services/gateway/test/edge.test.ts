@@ -293,6 +293,16 @@ describe('requests that do not match the document', () => {
     expect(h.stubs.booking.received.length).toBe(before);
   });
 
+  test('a path in another letter case, or with extra segments, reaches nothing: no authentication bypass', async () => {
+    for (const path of ['/V1/ADMIN/BREAKERS/GATEWAY', '/v1/Admin/dlq/gateway', '/V1/WAITING-ROOM/m1/TICKETS/t1', '/v1/admin/rate-limits/u1/x', '/V1/HOLDS']) {
+      const res = await request(h.service.app).get(path);
+      expect({ path, status: res.status, type: res.headers['content-type'] }).toEqual({ path, status: 404, type: expect.stringMatching(PROBLEM) });
+    }
+    const wrongMethod = await request(h.service.app).put('/v1/admin/breakers/gateway');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET');
+  });
+
   test('the document and a readable docs page are served from the gateway itself', async () => {
     const doc = await request(h.service.app).get('/v1/openapi.json');
     expect(doc.status).toBe(200);

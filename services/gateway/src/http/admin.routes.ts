@@ -29,7 +29,8 @@ const queryOf = (url: string): string => (url.includes('?') ? url.slice(url.inde
  * Roles were checked from the OpenAPI document; services check them again.
  */
 export function adminRoutes(deps: AdminDeps): Router {
-  const router = Router();
+  // Case-sensitive like the operation lookup: /V1/... is not /v1/....
+  const router = Router({ caseSensitive: true, strict: false });
 
   router.get('/v1/admin/rate-limits/:userId', async (req, res) => {
     res.json(await deps.getLimits(String(req.params.userId)));

@@ -14,7 +14,8 @@ interface TokenRequest {
 
 /** The development issuer: tokens for local use and its public keys. The body was validated against the document. */
 export function authRoutes(deps: { issueDevToken: ReturnType<typeof makeIssueDevToken>; devIssuer: DevIssuer | undefined }): Router {
-  const router = Router();
+  // Case-sensitive like the operation lookup: /V1/... is not /v1/....
+  const router = Router({ caseSensitive: true, strict: false });
   router.post('/v1/auth/token', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json(await deps.issueDevToken(req.body as TokenRequest));

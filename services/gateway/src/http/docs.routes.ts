@@ -25,7 +25,8 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#s
  * from the swagger-ui-dist package: nothing is loaded from a CDN.
  */
 export function docsRoutes(doc: OpenApiDocument): Router {
-  const router = Router();
+  // Case-sensitive like the operation lookup: /V1/... is not /v1/....
+  const router = Router({ caseSensitive: true, strict: false });
   const json = JSON.stringify(doc);
   const assets = dirname(require.resolve('swagger-ui-dist/package.json'));
 

@@ -6,7 +6,7 @@ import { deviceIdOrUndefined, mayCall } from '../domain/identity';
 import { callerLimits, ipLimits, type LimitCheck, type LimitDecision, type LimitRules } from '../domain/rate-limit';
 import { UNKNOWN_DEVICE, type UserSession } from '../domain/sessions';
 import { gatewayContext } from './context';
-import type { Operation } from './openapi-document';
+import type { OperationIndex } from './openapi-document';
 
 const authFailures = counter({
   name: 'gateway_auth_failures_total',
@@ -27,13 +27,28 @@ function unauthorized(reason: string, detail: string, error: 'invalid_request' |
   return new HttpProblem(401, 'Unauthorized', detail, { type: problemType(reason), headers: { 'WWW-Authenticate': challenge } });
 }
 
-/** Finds the documented operation a request addresses and strips identity headers a client sent. */
-export function identifyOperation(find: (method: string, path: string) => Operation | undefined): RequestHandler {
+/**
+ * Finds the documented operation a request addresses and strips identity headers a client sent.
+ * Deny by default: a request that is not exactly a documented operation (paths compare
+ * case-sensitively) is answered 404/405 here, so nothing behind — routes, forwarding — can be
+ * reached without the operation's authentication and roles.
+ */
+export function identifyOperation(index: OperationIndex): RequestHandler {
   return (req, res, next) => {
     for (const name of IDENTITY_HEADERS) delete req.headers[name];
-    const operation = find(req.method, req.path);
-    if (operation) gatewayContext(res).operation = operation;
-    next();
+    const operation = index.find(req.method, req.path);
+    if (operation) {
+      gatewayContext(res).operation = operation;
+      return next();
+    }
+    const allowed = index.methodsAt(req.path);
+    if (allowed.length > 0) {
+      throw new HttpProblem(405, 'Method not allowed', `${req.method} is not allowed on ${req.path}.`, {
+        type: problemType('method-not-allowed'),
+        headers: { Allow: allowed.join(', ') },
+      });
+    }
+    throw new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}.`, { type: problemType('not-found') });
   };
 }
 
@@ -46,7 +61,7 @@ export function authenticate(tokens: TokenService): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const ctx = gatewayContext(res);
     const op = ctx.operation;
-    if (!op) return next();
+    if (!op) throw new Error('authenticate runs after identifyOperation');
     const header = req.get('authorization');
     if (header === undefined) {
       if (op.anonymous) return next();

@@ -48,7 +48,9 @@ describe('the public API document', () => {
   });
 
   test('a request finds its operation; literal segments win over templated ones', () => {
-    const find = operationIndex(ops);
+    const { find, methodsAt } = operationIndex(ops);
+    expect(find('GET', '/V1/ADMIN/BREAKERS/gateway')).toBeUndefined();
+    expect(methodsAt('/v1/holds/h1')).toEqual(['GET', 'DELETE']);
     expect(find('POST', '/v1/admin/dlq/booking/replay')?.operationId).toBe('adminReplayDeadLetters');
     expect(find('GET', '/v1/waiting-room/m1/tickets/t1')?.operationId).toBe('getTicket');
     expect(find('HEAD', '/v1/matches')?.operationId).toBe('listMatches');

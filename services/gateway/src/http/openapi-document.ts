@@ -73,8 +73,15 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
   return out;
 }
 
+export interface OperationIndex {
+  /** The operation a request addresses (paths compare case-sensitively), if any. */
+  find(method: string, path: string): Operation | undefined;
+  /** The methods documented for a path (for 405 and Allow). */
+  methodsAt(path: string): string[];
+}
+
 /** Finds the operation a request addresses; literal path segments win over templated ones. */
-export function operationIndex(operations: Operation[]): (method: string, path: string) => Operation | undefined {
+export function operationIndex(operations: Operation[]): OperationIndex {
   const compiled = operations
     .map((op) => {
       const segments = op.path.split('/');
@@ -83,8 +90,11 @@ export function operationIndex(operations: Operation[]): (method: string, path: 
       return { op, re: new RegExp(`^${pattern}/?$`), literals };
     })
     .sort((a, b) => b.literals - a.literals);
-  return (method, path) => {
-    const m = method === 'HEAD' ? 'GET' : method;
-    return compiled.find((c) => c.op.method === m && c.re.test(path))?.op;
+  return {
+    find(method, path) {
+      const m = method === 'HEAD' ? 'GET' : method;
+      return compiled.find((c) => c.op.method === m && c.re.test(path))?.op;
+    },
+    methodsAt: (path) => [...new Set(compiled.filter((c) => c.re.test(path)).map((c) => c.op.method))],
   };
 }

@@ -22,7 +22,8 @@ const joinUrl = (matchId: string) => `/v1/waiting-room/${encodeURIComponent(matc
  * time across the user's devices.
  */
 export function proxyRoutes(deps: ProxyDeps): Router {
-  const router = Router();
+  // Case-sensitive like the operation lookup: /V1/... is not /v1/....
+  const router = Router({ caseSensitive: true, strict: false });
   router.use(async (req: Request, res: Response, next) => {
     const upstream = upstreamFor(req.path);
     const ctx = gatewayContext(res);

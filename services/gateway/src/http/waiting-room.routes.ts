@@ -12,7 +12,8 @@ export interface WaitingRoomDeps {
 
 /** The waiting room of hot matches: join, then poll the ticket (no connection is held open). */
 export function waitingRoomRoutes(deps: WaitingRoomDeps): Router {
-  const router = Router();
+  // Case-sensitive like the operation lookup: /V1/... is not /v1/....
+  const router = Router({ caseSensitive: true, strict: false });
 
   router.get('/v1/waiting-room/:matchId', async (req, res) => {
     res.json(await deps.getWaitingRoom(String(req.params.matchId)));
