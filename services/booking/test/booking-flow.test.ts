@@ -105,6 +105,11 @@ describe('identity, idempotency and problems', () => {
     expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
+  it('when metrics are scraped, then the configured pool size is exported', async () => {
+    const res = await h.http().get('/metrics');
+    expect(res.text).toContain(`db_client_connection_max{pool="${h.config.DB_SCHEMA}"} 4`);
+  });
+
   it('when a fan calls an admin endpoint, then 403', async () => {
     const res = await h.http().post('/v1/admin/matches').set(fan('u-x')).set('Idempotency-Key', key()).send({});
     expect(res.status).toBe(403);

@@ -173,6 +173,24 @@ describe('the waiting list', () => {
   });
 });
 
+describe('the sweeper', () => {
+  it('when one of its tasks fails, then the failure is counted and the other tasks go on', async () => {
+    const failures = await d.metric('booking_sweeper_errors_total{task="transfers"}');
+    await h.service.db.raw('ALTER TABLE booking_transfers RENAME TO booking_transfers_away');
+    try {
+      await eventually(async () => (await d.metric('booking_sweeper_errors_total{task="transfers"}')) > failures, { what: 'failure counted' });
+      const matchId = await createMatch(h, { capacity: 2 });
+      const held = await d.hold('sweep-1', matchId, 2);
+      clock.advance(601_000);
+      await eventually(async () => (await h.http().get(`/v1/holds/${held.holdId}`).set(fan('sweep-1'))).body.status === 'EXPIRED', {
+        what: 'holds still expire',
+      });
+    } finally {
+      await h.service.db.raw('ALTER TABLE booking_transfers_away RENAME TO booking_transfers');
+    }
+  });
+});
+
 describe('transferring a booking', () => {
   it('when the recipient accepts, then the booking changes hands and the former owner loses access', async () => {
     const matchId = await createMatch(h, { capacity: 5 });

@@ -3,6 +3,7 @@ import { isRetryableTxError, type Knex } from '@matchday/db';
 import type { Logger } from '@matchday/observability';
 import type { BookingConfig } from '../config';
 import type { HoldWriter } from '../db/hold-writer';
+import { metrics } from './metrics';
 import type { AdmissionGate, CacheManager, Clock } from './ports';
 
 /** What every use-case may depend on; each takes the part it needs. */
@@ -50,6 +51,7 @@ export class Effects {
       try {
         await run();
       } catch (err) {
+        metrics.effectsFailed.inc({ effect: what });
         logger.warn('post-commit effect failed; the periodic re-sync repairs it', { effect: what, error: (err as Error).message });
       }
     }

@@ -71,6 +71,11 @@ export const metrics = {
     name: 'booking_session_conflicts_total',
     help: 'Hold attempts for a match from another device or session while the user already holds slots there',
   }),
+  effectsFailed: counter({
+    name: 'booking_post_commit_effects_failed_total',
+    help: 'Post-commit effects (Redis counters and markers, cache invalidation) that failed; the re-sync repairs them',
+    labelNames: ['effect'],
+  }),
   sweeper: counter({ name: 'booking_sweeper_items_total', help: 'Items the sweeper handled, by task', labelNames: ['task'] }),
   sweeperErrors: counter({ name: 'booking_sweeper_errors_total', help: 'Sweeper task failures (retried next sweep)', labelNames: ['task'] }),
   partitionsCreated: counter({ name: 'booking_partitions_created_total', help: 'Monthly bookings partitions created by maintenance' }),
