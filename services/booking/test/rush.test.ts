@@ -100,6 +100,24 @@ describe('a booking rush', () => {
     expect(held.status).toBe(201);
   });
 
+  it('when the same fan’s other request for the match is still being decided, then 409 with Retry-After, and the hold is theirs once placed', async () => {
+    const matchId = await createMatch(h, { capacity: 5 });
+    const k = admissionKeys(h.iso.redisPrefix, matchId);
+    await redis.set(k.user('twin-1'), 'pending:other-request', { expiration: { type: 'PX', value: 10000 } });
+    const busy = await h.http().post('/v1/holds').set(fan('twin-1')).set('Idempotency-Key', key()).send({ matchId, quantity: 1 });
+    expect(busy.status).toBe(409);
+    expect(busy.body.code).toBe('HOLD_IN_PROGRESS');
+    expect(busy.headers['retry-after']).toBe('1');
+    await redis.del(k.user('twin-1'));
+    const placed = await h.http().post('/v1/holds').set(fan('twin-1')).set('Idempotency-Key', key()).send({ matchId, quantity: 1 });
+    expect(placed.status).toBe(201);
+    // Its marker now names the hold: the next attempt is answered with it, without Postgres taking anything.
+    expect(await redis.get(k.user('twin-1'))).toBe(placed.body.holdId);
+    const again = await h.http().post('/v1/holds').set(fan('twin-1')).set('Idempotency-Key', key()).send({ matchId, quantity: 1 });
+    expect(again.status).toBe(200);
+    expect((await inventory(h, matchId)).held).toBe(1);
+  });
+
   it('when a match is cancelled, then hold attempts are refused as not on sale without reaching Postgres', async () => {
     const matchId = await createMatch(h, { capacity: 10 });
     const res = await h.http().post(`/v1/admin/matches/${matchId}/cancel`).set(admin).set('Idempotency-Key', key()).send({ reason: 'storm' });
