@@ -1,0 +1,80 @@
+/**
+ * Payment's view of one booking: what is owed and in which currency, what fraud decided, and the
+ * running sums of the money moved for it (in the booking's currency). Phases: `open` (collecting
+ * payments), `paid` (the captured sum reached the amount; payment.succeeded sent), `closed` (the
+ * booking expired or was cancelled, fraud blocked it, or payment gave up).
+ */
+
+export type BookingPhase = 'open' | 'paid' | 'closed';
+export type CloseReason = 'expired' | 'cancelled' | 'fraud_block' | 'failed';
+export type FraudDecision = 'pending' | 'review' | 'allow' | 'block';
+
+export interface BookingPayments {
+  bookingId: string;
+  /** booking.created was seen (a fraud decision may arrive first and create a placeholder). */
+  known: boolean;
+  userId: string | null;
+  matchId: string | null;
+  /** The current total (after modifications), in the booking's currency. */
+  amount: number;
+  currency: string | null;
+  paymentDeadline: Date | null;
+  phase: BookingPhase;
+  closeReason: CloseReason | null;
+  fraud: FraudDecision;
+  /** Running sums in the booking's currency; they only grow. */
+  captured: number;
+  refunded: number;
+  reversed: number;
+  /** The amount payment.succeeded was last sent for (a modification raising the total sends it again). */
+  succeededAmount: number;
+  failedReported: boolean;
+  /** A modification whose extra payment is under way: undone if that payment fails. */
+  pendingModification: { modificationId: string; delta: number; previousAmount: number } | null;
+  createdAt: Date;
+}
+
+const FRAUD_RANK: Record<FraudDecision, number> = { pending: 0, review: 1, allow: 2, block: 3 };
+
+/**
+ * Fraud decisions only move forward (pending → review → allow), and a block is final: a payment
+ * under review waits, a blocked one is never captured.
+ */
+export function mergeFraud(current: FraudDecision, incoming: FraudDecision): FraudDecision {
+  return FRAUD_RANK[incoming] > FRAUD_RANK[current] ? incoming : current;
+}
+
+/** Capture needs the booking (known, not closed) and fraud's allow. */
+export const mayCapture = (b: BookingPayments): boolean => b.known && b.phase !== 'closed' && b.fraud === 'allow';
+
+export type CaptureOutcome = { event: 'succeeded'; phase: 'paid' } | { event: 'partially_paid'; phase: BookingPhase } | { event: 'none'; phase: BookingPhase };
+
+/**
+ * After a capture raised the captured sum: the booking is paid once the captured sum reaches its
+ * amount (payment.succeeded, once per amount), partially paid before that.
+ */
+export function afterCapture(b: Pick<BookingPayments, 'phase' | 'amount' | 'captured' | 'succeededAmount'>): CaptureOutcome {
+  if (b.phase === 'closed') return { event: 'none', phase: 'closed' };
+  if (b.captured >= b.amount && b.amount > 0) {
+    return b.succeededAmount >= b.amount && b.phase === 'paid' ? { event: 'none', phase: 'paid' } : { event: 'succeeded', phase: 'paid' };
+  }
+  return { event: 'partially_paid', phase: b.phase };
+}
+
+/** What the booking still holds of the payers' money (booking currency). */
+export const netOf = (b: Pick<BookingPayments, 'captured' | 'refunded' | 'reversed'>): number => b.captured - b.refunded - b.reversed;
+
+/** Refund reasons (and the `reason` label of payment_refunds_total). */
+export type RefundReason = 'cancellation' | 'expired' | 'fraud_block' | 'late_payment' | 'modification' | 'reconciliation' | 'admin' | 'provider';
+
+/** Why money captured after the booking closed goes back. */
+export function lateRefundReason(reason: CloseReason | null): RefundReason {
+  switch (reason) {
+    case 'fraud_block':
+      return 'fraud_block';
+    case 'cancelled':
+      return 'cancellation';
+    default:
+      return 'late_payment';
+  }
+}
