@@ -298,7 +298,8 @@ export class GroupConsumer {
   private parse(topic: string, partition: number, message: KafkaMessage): Parsed {
     const headers = headersToStrings(message.headers);
     const attempt = Number(headers[H.attempt] ?? 0) || 0;
-    const originalTopic = (headers[H.originalTopic] ?? topic).slice(this.deps.topicPrefix.length);
+    // Retry and dead-letter copies carry the original topic without the prefix already.
+    const originalTopic = headers[H.originalTopic] ?? topic.slice(this.deps.topicPrefix.length);
     if (!headers[H.originalPartition]) headers[H.originalPartition] = String(partition);
     try {
       return { message, headers, attempt, originalTopic, event: fromWire(message) };
