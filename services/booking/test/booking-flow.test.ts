@@ -380,6 +380,21 @@ describe('bookings driven by payment, fraud and reconciliation events', () => {
     expect(await inventory(h, matchId)).toMatchObject({ available: 10, held: 0, confirmed: 0 });
   });
 
+  it('when support lists a match’s bookings, then every booking comes with its money, page by page', async () => {
+    const matchId = await createMatch(h, { capacity: 10 });
+    const made = [await pendingBooking('list-1', matchId, 1), await pendingBooking('list-2', matchId, 1), await pendingBooking('list-3', matchId, 1)];
+    const support = { 'X-User-Id': 'support-1', 'X-User-Roles': 'support' };
+    const first = await h.http().get(`/v1/admin/bookings?matchId=${matchId}&limit=2`).set(support);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.items[0].money).toMatchObject({ captured: 0, balanced: true });
+    const second = await h.http().get(`/v1/admin/bookings?matchId=${matchId}&limit=2&cursor=${first.body.nextCursor}`).set(support);
+    expect(second.body.nextCursor).toBeNull();
+    const ids = [...first.body.items, ...second.body.items].map((b: { bookingId: string }) => b.bookingId);
+    expect(ids.sort()).toEqual(made.map((b) => b.bookingId).sort());
+    expect((await h.http().get(`/v1/admin/bookings?matchId=${matchId}`).set(fan('list-1'))).status).toBe(403);
+  });
+
   it('when an admin reschedules a match, then match.rescheduled carries the old and new kickoff', async () => {
     const matchId = await createMatch(h);
     const kickoffAt = new Date(Date.now() + 20 * 86_400_000).toISOString();

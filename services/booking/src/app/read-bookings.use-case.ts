@@ -42,6 +42,29 @@ export function makeReadBookings(deps: AppDeps) {
       return rows.map(bookingView);
     },
 
+    /** Support/admin: a match's bookings with their money, a page at a time (`nextCursor` until null). */
+    async listForMatch(
+      matchId: string,
+      opts: { status?: BookingStatus | undefined; limit: number; cursor?: string | undefined },
+    ): Promise<{ items: BookingData[]; nextCursor: string | null }> {
+      let after: { createdAt: Date; id: string } | undefined;
+      if (opts.cursor) {
+        const [at, id] = Buffer.from(opts.cursor, 'base64url').toString().split('|');
+        if (!at || !id || Number.isNaN(Date.parse(at))) return fail(ErrorCode.INVALID_CURSOR, 'unknown cursor; pass nextCursor unchanged');
+        after = { createdAt: new Date(at), id };
+      }
+      const rows = await bookingsRepository.listForMatch(deps.db, matchId, {
+        limit: opts.limit,
+        ...(opts.status ? { status: opts.status } : {}),
+        ...(after ? { after } : {}),
+      });
+      const last = rows[rows.length - 1];
+      return {
+        items: rows.map(bookingView),
+        nextCursor: rows.length === opts.limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
+      };
+    },
+
     /** Support/admin: the booking with its payers and modification history. */
     async adminView(bookingId: string): Promise<BookingData & { payers: unknown; modifications: unknown }> {
       const b = await bookingsRepository.get(deps.db, bookingId);

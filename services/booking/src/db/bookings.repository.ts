@@ -120,6 +120,15 @@ export const bookingsRepository = {
     return rows.map(toBooking);
   },
 
+  /** A match's bookings in creation order (admin, invariant checks), after a (createdAt, id) cursor. */
+  async listForMatch(db: Db, matchId: string, opts: { status?: BookingStatus; limit: number; after?: { createdAt: Date; id: string } }): Promise<Booking[]> {
+    const q = db('bookings').where({ match_id: matchId });
+    if (opts.status) q.andWhere('status', opts.status);
+    if (opts.after) q.andWhereRaw('(created_at, id) > (?, ?)', [opts.after.createdAt, opts.after.id]);
+    const rows = (await q.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(opts.limit)) as BookingRow[];
+    return rows.map(toBooking);
+  },
+
   /**
    * Writes a changed booking if nobody changed it since it was read (optimistic `version`); the
    * caller has normally locked it too. Returns the stored booking, or null on a version conflict.

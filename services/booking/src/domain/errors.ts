@@ -36,6 +36,7 @@ export const ErrorCode = {
   WAITLIST_NOT_NEEDED: 'WAITLIST_NOT_NEEDED',
   WAITLIST_ENTRY_NOT_FOUND: 'WAITLIST_ENTRY_NOT_FOUND',
   SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
+  INVALID_CURSOR: 'INVALID_CURSOR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -42,6 +42,11 @@ export function adminRoutes(uc: UseCases, deps: { idempotency: RequestHandler; b
     res.json({ ...matchView(m), available: m.available, held: m.held, confirmed: m.confirmed });
   });
 
+  r.get('/v1/admin/bookings', staff, validate(schemas.adminBookings), async (_req, res) => {
+    const { query } = parsed<typeof schemas.adminBookings>(res);
+    res.json(await uc.bookings.listForMatch(query.matchId, { status: query.status, limit: query.limit, cursor: query.cursor }));
+  });
+
   r.get('/v1/admin/bookings/:id', staff, validate(schemas.byId), async (_req, res) => {
     const { params } = parsed<typeof schemas.byId>(res);
     res.json(await uc.bookings.adminView(params.id));

@@ -31,4 +31,5 @@ export const errorStatus: Record<ErrorCode, number> = {
   WAITLIST_NOT_NEEDED: 409,
   WAITLIST_ENTRY_NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
+  INVALID_CURSOR: 400,
 };

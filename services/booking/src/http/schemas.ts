@@ -86,5 +86,13 @@ export const schemas = {
   transfer: { params: uuidParam, body: z.object({ toUserId: z.string().regex(/^[A-Za-z0-9._:@|-]{1,100}$/) }) },
   joinWaitlist: { body: z.object({ matchId: z.uuid(), quantity: z.number().int().min(1) }) },
   session: { params: z.object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/) }) },
+  adminBookings: {
+    query: z.object({
+      matchId: z.uuid(),
+      status: z.enum(['PENDING_PAYMENT', 'CONFIRMED', 'DISPUTED', 'EXPIRED', 'CANCELLED', 'PAYMENT_FAILED', 'REVERSED']).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+      cursor: z.string().max(300).optional(),
+    }),
+  },
   dlq: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
 } as const;
