@@ -250,6 +250,8 @@ describe('web client and operations console in Chromium', () => {
       await admin.getByRole('button', { name: 'Open booking' }).click();
       await admin.getByRole('heading', { name: `Booking ${booking.bookingId}` }).waitFor();
       await admin.getByText('Confirmed').first().waitFor();
+      await admin.getByTestId('fraud-assessment').filter({ hasText: 'card issued in US' }).first().waitFor();
+      await admin.getByRole('heading', { name: 'Payments' }).waitFor();
       const jaeger = new URL((await admin.getByTestId('jaeger-link').getAttribute('href'))!);
       expect(jaeger.searchParams.get('tags')).toContain(booking.bookingId);
       expect((await admin.getByTestId('grafana-link').getAttribute('href'))!).toContain('/explore?');

@@ -4,12 +4,22 @@ import { qs } from '../lib/api';
 import { isAdmin } from '../lib/auth';
 import { formatDateTime, formatMoney, statusLabel } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
-import { listOf, num, obj, str, strings } from '../lib/json';
+import { type Json, listOf, num, obj, str } from '../lib/json';
 import { toBooking, toPayment } from '../lib/models';
 import { ErrorText, Facts, Loading, Notice, PageTitle, StatusBadge } from '../ui';
 import { reasonText } from './fraud-reviews';
 import { PaymentsTable } from './search';
 import { grafanaLink, jaegerLink } from './trace-links';
+
+/** `Review approved by ops-1 on …: "checked by phone"`, or nothing when there was no review. */
+function reviewLine(review: Json): string | undefined {
+  const status = str(review, 'status');
+  if (!status) return undefined;
+  const who = str(review, 'resolvedBy');
+  const when = formatDateTime(str(review, 'resolvedAt'));
+  const note = str(review, 'note');
+  return `Review ${status.replace(/_/g, ' ')}${who ? ` by ${who}` : ''}${when ? ` on ${when}` : ''}${note ? `: “${note}”` : ''}`;
+}
 
 /** Everything support needs about one booking: state, money, payments, fraud, and its traces. */
 export function OpsBooking({ bookingId }: { bookingId: string }) {
@@ -55,24 +65,24 @@ export function OpsBooking({ bookingId }: { bookingId: string }) {
           </p>
         </section>
       )}
+      {payments.loading && !payments.data && <Loading what="payments" />}
       {payments.data && <PaymentsTable payments={payments.data} title="Payments" />}
       <ErrorText message={payments.error} />
 
       <section class="card" aria-labelledby="fraud-title">
         <h2 id="fraud-title">Fraud assessments</h2>
+        {fraud.loading && !fraud.data && <Loading what="fraud assessments" />}
         {fraud.error && <p class="muted">{fraud.error}</p>}
         {fraud.data?.length === 0 && <p>None.</p>}
         <ul class="plain">
           {(fraud.data ?? []).map((a, i) => (
-            <li key={str(a, 'id') ?? i}>
+            <li key={str(a, 'id') ?? i} data-testid="fraud-assessment">
               <strong>{str(a, 'decision') ?? '—'}</strong> (score {num(a, 'score') ?? '—'}, {formatDateTime(str(a, 'createdAt'))})
               <ul>
                 {(Array.isArray(a.reasons) ? a.reasons : []).map((r, j) => (
                   <li key={j}>{reasonText(r)}</li>
                 ))}
-                {strings(obj(a.review).notes).map((n, j) => (
-                  <li key={`n${j}`}>{n}</li>
-                ))}
+                {reviewLine(obj(a.review)) && <li>{reviewLine(obj(a.review))}</li>}
               </ul>
             </li>
           ))}
