@@ -85,6 +85,69 @@ describe('one payer', () => {
   });
 });
 
+describe('events in another order', () => {
+  it('when fraud allows before the booking arrives, then the payment is captured as soon as it is authorized', async () => {
+    const bookingId = `b-${randomUUID()}`;
+    await h.fraud(bookingId, 'allow');
+    await sleep(300);
+    await h.publish(
+      'booking.created.v1',
+      {
+        bookingId,
+        matchId: 'm-1',
+        userId: 'early',
+        holdId: 'h-early',
+        quantity: 1,
+        unitPrice: 2500,
+        amount: 2500,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900_000).toISOString(),
+        payers: [{ payerId: 'early-p', userId: 'early', amount: 2500, currency: 'EUR', paymentMethod: 'pm_card_visa' }],
+      },
+      bookingId,
+    );
+    await h.waitFor('payment.succeeded.v1', bookingId);
+    expect(h.intents(bookingId)).toEqual([expect.objectContaining({ status: 'succeeded', captured: 2500 })]);
+  });
+
+  it('when fraud blocks before the booking arrives, then no intent is ever created and the payment fails', async () => {
+    const bookingId = `b-${randomUUID()}`;
+    await h.fraud(bookingId, 'block');
+    await h.publish(
+      'booking.created.v1',
+      {
+        bookingId,
+        matchId: 'm-1',
+        userId: 'late',
+        holdId: 'h-late',
+        quantity: 1,
+        unitPrice: 2500,
+        amount: 2500,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900_000).toISOString(),
+        payers: [{ payerId: 'late-p', userId: 'late', amount: 2500, currency: 'EUR', paymentMethod: 'pm_card_visa' }],
+      },
+      bookingId,
+    );
+    await h.waitFor('payment.failed.v1', bookingId, (e) => e.data.reason === 'fraud_block');
+    await sleep(500);
+    expect(h.intents(bookingId)).toHaveLength(0);
+    expect(h.ofBooking(bookingId, 'payment.failed.v1')).toHaveLength(1);
+  });
+
+  it('when the card needs 3-D Secure, then the payment waits for the payer, who completes it by confirming again', async () => {
+    const { bookingId, userId } = await h.createBooking({ paymentMethod: 'pm_card_authenticationRequired', amount: 4500 });
+    await h.fraud(bookingId, 'allow');
+    const [waiting] = await eventually(async () => {
+      const ps = await h.paymentsOf(bookingId);
+      return ps[0]?.status === 'requires_action' ? ps : undefined;
+    }, { what: 'waiting for authentication' });
+    const res = await confirm(waiting!.paymentId, userId, 'pm_card_authenticationRequired');
+    expect(res.status).toBe(200);
+    await h.waitFor('payment.succeeded.v1', bookingId);
+  });
+});
+
 describe('split payments', () => {
   const threePayers = (amount: number) => {
     const share = Math.floor(amount / 3);
