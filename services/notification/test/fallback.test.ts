@@ -82,6 +82,33 @@ async function seedBooker(
   );
 }
 
+describe('provider rate limits', () => {
+  it('when SendGrid answers 429, then its shared bucket waits for X-RateLimit-Reset and the same email goes out through SendGrid afterwards, without using an attempt', async () => {
+    h.sandbox.addFault({ provider: 'sendgrid', rate429: 1, count: 1 });
+    const user = id('limited');
+    const match = id('m');
+    await seedBooker(user, match, { channels: ['email'], email: `${user}@example.com` });
+    await bookers(match, 1);
+    const event = await publishEvent(
+      h.iso.topicPrefix,
+      'match.cancelled.v1',
+      { matchId: match, reason: 'storm' },
+      { subject: match },
+    );
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [event.id], 1);
+    const n = (await h.sdb.db('notifications').where({ event_id: event.id }).first()) as {
+      provider: string;
+      attempts: number;
+    };
+    expect(n).toMatchObject({ provider: 'sendgrid', attempts: 0 });
+    expect(h.sandbox.state.stats.sendgrid.byStatus['429']).toBe(1);
+    expect(h.sandbox.state.smtp.messages.filter((m) => m.to.includes(`${user}@example.com`))).toHaveLength(0);
+    const metrics = (await request(h.service.app).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/notification_provider_rate_limited_total\{provider="sendgrid"\} 1\n/);
+    expect(metrics).toMatch(/notification_retries_total\{channel="email",reason="rate_limited"\} 1\n/);
+  });
+});
+
 describe('fallback across providers and channels', () => {
   it('when SendGrid fails, then the email goes out through the SMTP relay instead', async () => {
     h.sandbox.addFault({ provider: 'sendgrid', status: 503, count: 1 });

@@ -84,6 +84,22 @@ export async function startWebhookStandIn(prefix: string): Promise<{ url: string
   };
 }
 
+/**
+ * Creates the topics, retrying while a busy broker still answers "unknown topic" for topics it has
+ * just created (kafkajs only waits out "leader not available"); creating them again is a no-op.
+ */
+async function setupTopicsPatiently(prefix: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await setupTopics(prefix, ['notification']);
+      return;
+    } catch (e) {
+      if (attempt >= 5 || (e as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw e;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
 export interface Harness {
   iso: Isolation;
   sdb: ServiceDb;
@@ -105,7 +121,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const iso = isolation();
   const infra = await testInfra();
-  await setupTopics(iso.topicPrefix, ['notification']);
+  await setupTopicsPatiently(iso.topicPrefix);
   const schema = iso.schema('notification');
   const sdb = await serviceDb('notification', schema, { migrations: migrations(schema), poolMax: 4 });
   const standIn = opts.webhooks === false ? undefined : await startWebhookStandIn(iso.topicPrefix);
