@@ -194,12 +194,16 @@ export async function readEventTables(databaseUrl: string, schemaOf: (service: s
   return { outbox, inbox, gaps };
 }
 
+/** Reads one item per request: each may retry only briefly, or a dead upstream would stall the whole read. */
+const bulk = (staff: ApiClient) => staff.with({ retryForMs: 5000 });
+
 /**
  * The run's bookings: `GET /v1/admin/bookings?matchId=` per match; where that list endpoint does
  * not answer, each booking the run knows is read with `GET /v1/admin/bookings/{id}` (the gap is
  * reported, since bookings the runner never saw then go unchecked).
  */
-export async function readBookings(admin: ApiClient, matchIds: string[], knownIds: string[]): Promise<{ bookings: BookingRecord[]; gap?: string }> {
+export async function readBookings(staff: ApiClient, matchIds: string[], knownIds: string[]): Promise<{ bookings: BookingRecord[]; gap?: string }> {
+  const admin = bulk(staff);
   const byId = new Map<string, BookingRecord>();
   let gap: string | undefined;
   for (const id of matchIds) {
@@ -229,7 +233,8 @@ export async function readBookings(admin: ApiClient, matchIds: string[], knownId
 }
 
 /** The payment service's records of each booking: `GET /v1/admin/payments?bookingId=` (the list has no cursor). */
-export async function readPayments(admin: ApiClient, bookingIds: string[]): Promise<PaymentRecord[]> {
+export async function readPayments(staff: ApiClient, bookingIds: string[]): Promise<PaymentRecord[]> {
+  const admin = bulk(staff);
   const limit = pLimit(8);
   const out: PaymentRecord[] = [];
   await Promise.all(
@@ -247,7 +252,8 @@ export async function readPayments(admin: ApiClient, bookingIds: string[]): Prom
 }
 
 /** Every notification of the run's users: `GET /v1/admin/notifications?userId=` per user (the endpoint lists one user's). */
-export async function readNotifications(admin: ApiClient, userIds: string[]): Promise<NotificationRecord[]> {
+export async function readNotifications(staff: ApiClient, userIds: string[]): Promise<NotificationRecord[]> {
+  const admin = bulk(staff);
   const limit = pLimit(8);
   const out: NotificationRecord[] = [];
   await Promise.all(
@@ -276,6 +282,7 @@ async function attempt<T>(what: string, gaps: string[], fn: () => Promise<T>): P
 /** Everything the invariants look at, read now. */
 export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
   const { admin } = opts;
+  const started = Date.now();
   const gaps: string[] = [];
   const notes: string[] = ['services: their admin endpoints through the gateway (admin token)', 'provider: the sandbox control API (/__sandbox/state)'];
   const wanted = new Set(opts.matchIds);
@@ -339,6 +346,7 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
     gaps.push('outbox/inbox: no database URL given (--database-url)');
   }
 
+  notes.push(`snapshot read in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return {
     matches: matches.filter((m) => wanted.has(m.matchId)),
     bookings,

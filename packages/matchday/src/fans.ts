@@ -262,8 +262,22 @@ export async function runFan(fan: Fan, match: MatchInfo, opts: JourneyOptions): 
       delete checkout.paymentMethod;
     }
     result.checkoutAt = Date.now();
-    const booking = await fan.client.expect<unknown>([200, 201], 'POST', '/v1/bookings', { body: checkout });
-    result.bookingId = idOf(booking, 'bookingId');
+    let booking = await fan.client.post<unknown>('/v1/bookings', checkout);
+    // A hold that ran out while the platform was slow: the app places a new one and checks out again.
+    for (let again = 0; booking.status === 410 && again < 2; again++) {
+      const retry = await placeHold(fan, result);
+      if (!retry || (retry.status !== 201 && retry.status !== 200)) break;
+      result.holdId = idOf(retry.body, 'holdId');
+      result.holdPlacedAt = Date.now();
+      checkout.holdId = result.holdId;
+      booking = await fan.client.post<unknown>('/v1/bookings', checkout);
+    }
+    if (booking.status !== 201 && booking.status !== 200) {
+      const err = new ApiError('POST', '/v1/bookings', booking.status, booking.body);
+      fan.client.opts.stats.noteUnexpected(`POST /v1/bookings ${booking.status}`, err.message);
+      throw err;
+    }
+    result.bookingId = idOf(booking.body, 'bookingId');
     if (!result.bookingId) throw new Error('POST /v1/bookings answered without bookingId');
 
     const watched = await watchBooking(fan.client, result.bookingId, opts.settleTimeoutMs, (s) =>

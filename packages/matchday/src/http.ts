@@ -92,6 +92,8 @@ export interface ClientOptions {
   retryForMs?: number;
   /** One attempt's budget (default 15 s). */
   timeoutMs?: number;
+  /** Signs in again when the token is refused (401), as an app refreshes its session. */
+  reauth?: () => Promise<string>;
 }
 
 const RETRYABLE = new Set([502, 503, 504]);
@@ -145,6 +147,7 @@ export class ApiClient {
     const deadline = Date.now() + (options.retryForMs ?? opts.retryForMs ?? 180_000);
     const retryOn = new Set([...RETRYABLE, 429, ...(options.retryOn ?? [])]);
     let delay = 200;
+    let reauthed = false;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
@@ -167,6 +170,12 @@ export class ApiClient {
       }
       const text = await res.text();
       opts.stats.record(res.status);
+      if (res.status === 401 && opts.reauth && !reauthed) {
+        reauthed = true;
+        headers.authorization = `Bearer ${await opts.reauth()}`;
+        opts.stats.retries++;
+        continue;
+      }
       let body: unknown = text;
       if (text && (res.headers.get('content-type') ?? '').includes('json')) {
         try {
@@ -175,7 +184,10 @@ export class ApiClient {
           body = text;
         }
       }
-      if (retryOn.has(res.status) && Date.now() + delay < deadline) {
+      // "Another change of yours is still in progress; retry in a moment": another device (or an
+      // earlier attempt of this very call that timed out on our side) holds the user's session lock.
+      const busy = res.status === 409 && ApiError.codeOf(body) === 'CONCURRENT_CHANGE';
+      if ((retryOn.has(res.status) || busy) && Date.now() + delay < deadline) {
         opts.stats.retries++;
         const retryAfter = Number(res.headers.get('retry-after'));
         const wait = res.status === 429 && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : delay * (0.5 + Math.random());

@@ -3,8 +3,9 @@
  * ports), with short timers so payment windows close within the run, and — for chaos — on a Kafka
  * broker of its own.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@matchday/observability';
 import { repoRoot, schemaOf, startPlatform, type Platform } from '@matchday/platform';
@@ -61,25 +62,37 @@ export function matchdayEnv(o: { paymentWindowSeconds: number; holdTtlSeconds: n
 }
 
 /**
- * startPlatform runs `node node_modules/.bin/tsx …`, but pnpm writes `.bin/tsx` as a shell script
- * that node cannot run. While that is so, the shell runs it (every service from source), for the
- * first start and for every restart; once the platform starts tsx's JavaScript entry this does
- * nothing.
+ * startPlatform runs `node node_modules/.bin/tsx <file>`, but pnpm writes `.bin/tsx` as a shell
+ * script that node cannot run. While that is so, the platform's node is swapped for a small launcher
+ * around each start and restart: it runs the script with `node --import tsx <file>`, one process
+ * (so kill -9 reaches the service itself, not a tsx parent that would leave it running), and
+ * passes anything else (a built bundle) to node unchanged. Once the platform starts tsx's
+ * JavaScript entry this does nothing.
  */
 async function throughTsxShim<T>(fn: () => Promise<T>): Promise<T> {
   const shim = join(repoRoot, 'node_modules', '.bin', 'tsx');
   if (!existsSync(shim) || !readFileSync(shim, 'utf8').startsWith('#!/bin/sh')) return fn();
-  const execPath = process.execPath;
-  const fromSource = process.env.MATCHDAY_FROM_SOURCE;
-  process.execPath = '/bin/sh';
-  process.env.MATCHDAY_FROM_SOURCE = '1';
+  const node = process.execPath;
+  const launcher = join(tmpdir(), `matchday-node-${process.pid}.sh`);
+  if (!existsSync(launcher)) {
+    writeFileSync(
+      launcher,
+      `#!/bin/sh\nif [ "$1" = '${shim}' ]; then shift; exec '${node}' --import tsx "$@"; fi\nexec '${node}' "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
+  process.execPath = launcher;
   try {
     return await fn();
   } finally {
-    process.execPath = execPath;
-    if (fromSource === undefined) delete process.env.MATCHDAY_FROM_SOURCE;
-    else process.env.MATCHDAY_FROM_SOURCE = fromSource;
+    process.execPath = node;
   }
+}
+
+/** An ES256 private key as a JWK, for the gateway's development issuer. */
+function devSigningKey(): string {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return JSON.stringify({ ...privateKey.export({ format: 'jwk' }), alg: 'ES256' });
 }
 
 export async function launchPlatform(o: LaunchOptions): Promise<LaunchedPlatform> {
@@ -101,7 +114,13 @@ export async function launchPlatform(o: LaunchOptions): Promise<LaunchedPlatform
       env: matchdayEnv(o),
       serviceEnv: {
         // Every fan has their own address; the operator reading the checker's pages is one user.
-        gateway: { RATE_LIMIT_USER_REQUESTS: '100000', RATE_LIMIT_IP_REQUESTS: '100000', UPSTREAM_TIMEOUT_MS: '10000' },
+        gateway: {
+          RATE_LIMIT_USER_REQUESTS: '100000',
+          RATE_LIMIT_IP_REQUESTS: '100000',
+          UPSTREAM_TIMEOUT_MS: '10000',
+          // One signing key for the run, so a restarted gateway still accepts the tokens it issued.
+          AUTH_DEV_PRIVATE_JWK: devSigningKey(),
+        },
       },
       only: PLATFORM_SERVICES,
     }));

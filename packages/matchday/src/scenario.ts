@@ -100,9 +100,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const stats = new RequestStats();
   const base = new ApiClient({ baseUrl: opts.gatewayUrl, stats, logger: log, ip: '10.255.255.1' });
   const sandbox = new SandboxControl(opts.sandboxUrl);
-  const adminToken = await signIn(base, `${runId}-ops`, { roles: ['admin'], email: `ops@${runId}.matchday.test` });
+  const opsLogin = () => signIn(base, `${runId}-ops`, { roles: ['admin'], email: `ops@${runId}.matchday.test` });
   // Staff tools give up sooner than fans: an endpoint that is not there should not hold the verdict up.
-  const admin = base.with({ token: adminToken, deviceId: 'ops-console', retryForMs: 30_000 });
+  const admin = base.with({ token: await opsLogin(), reauth: opsLogin, deviceId: 'ops-console', retryForMs: 30_000 });
 
   // ---- the fixtures: a hot match and a second one to move bookings to
   const personas = assignPersonas(opts.fans, opts.mix ?? DEFAULT_MIX);
@@ -277,8 +277,8 @@ async function makeFan(base: ApiClient, runId: string, i: number, persona: Perso
   const deviceId = `phone-${i}`;
   try {
     const anonymous = base.with({ ip, deviceId });
-    const token = await signIn(anonymous, userId, { email, deviceId });
-    const client = anonymous.with({ token });
+    const login = () => signIn(anonymous, userId, { email, deviceId });
+    const client = anonymous.with({ token: await login(), reauth: login });
     // Contacts and a push device: a fan whose settings are refused still books (the refusal is in the report).
     await client.expect([200, 201, 204], 'PUT', '/v1/me/contacts', { body: { email, phone: null, locale: 'en-GB' } }).catch(() => undefined);
     if (i % 10 === 0) await client.expect([200, 201], 'POST', '/v1/me/devices', { body: { token: `fcm-${userId}`, kind: 'fcm' } }).catch(() => undefined);
@@ -305,7 +305,8 @@ interface AftermathDeps {
 /** A fan's client again (a returning app signs in anew). */
 async function clientOf(base: ApiClient, userId: string, index: number): Promise<ApiClient> {
   const c = base.with({ ip: ipOf(index), deviceId: `phone-${index}` });
-  return c.with({ token: await signIn(c, userId, { email: `${userId}@fans.matchday.test`, deviceId: `phone-${index}` }) });
+  const login = () => signIn(c, userId, { email: `${userId}@fans.matchday.test`, deviceId: `phone-${index}` });
+  return c.with({ token: await login(), reauth: login });
 }
 
 async function intentOf(admin: ApiClient, sandbox: SandboxControl, bookingId: string): Promise<string | undefined> {
@@ -351,7 +352,7 @@ async function aftermath(d: AftermathDeps): Promise<ExpectedNotification[]> {
       limit(async () => {
         try {
           const c = await clientOf(d.base, f.userId, i);
-          await c.expect([200, 201], 'POST', `/v1/bookings/${encodeURIComponent(f.bookingId!)}/cancel`, { body: { reason: 'cannot make it' } });
+          await c.expect([200, 201, 202], 'POST', `/v1/bookings/${encodeURIComponent(f.bookingId!)}/cancel`, { body: { reason: 'cannot make it' } });
           owed.push({ userId: f.userId, eventType: 'booking.cancelled.v1', ref: f.bookingId!, bookingId: f.bookingId! });
           note('cancelled');
         } catch (e) {
@@ -365,7 +366,8 @@ async function aftermath(d: AftermathDeps): Promise<ExpectedNotification[]> {
           const c = await clientOf(d.base, f.userId, i);
           const quantity = f.quantity > 1 && i % 2 === 0 ? f.quantity - 1 : f.quantity + 1;
           const res = await c.post(`/v1/bookings/${encodeURIComponent(f.bookingId!)}/quantity`, { quantity });
-          if (res.status === 200 || res.status === 201) note(quantity > f.quantity ? 'resized up' : 'resized down');
+          // 202: accepted, the extra payment for the added slots is on its way.
+          if ([200, 201, 202].includes(res.status)) note(quantity > f.quantity ? 'resized up' : 'resized down');
           else if (res.status === 422 || res.status === 409) note(`resize refused (${ApiError.codeOf(res.body) ?? res.status})`);
           else throw new ApiError('POST', '/v1/bookings/{id}/quantity', res.status, res.body);
           await watchBooking(c, f.bookingId!, window, (s) => s !== 'PENDING_PAYMENT');
@@ -379,7 +381,7 @@ async function aftermath(d: AftermathDeps): Promise<ExpectedNotification[]> {
         try {
           const c = await clientOf(d.base, f.userId, i);
           const res = await c.post(`/v1/bookings/${encodeURIComponent(f.bookingId!)}/reschedule`, { matchId: d.otherMatchId });
-          if (res.status === 200 || res.status === 201) note('moved to the other match');
+          if ([200, 201, 202].includes(res.status)) note('moved to the other match');
           else if (res.status === 422 || res.status === 409) note(`move refused (${ApiError.codeOf(res.body) ?? res.status})`);
           else throw new ApiError('POST', '/v1/bookings/{id}/reschedule', res.status, res.body);
         } catch (e) {
