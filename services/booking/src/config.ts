@@ -28,11 +28,12 @@ export const bookingEnv = baseEnv.extend({
   BOOKING_CACHE_SECONDS: z.coerce.number().int().min(1).default(30),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86400),
   /**
-   * Timeout of one Redis call through the breaker, against a hung Redis (an unreachable one fails at
-   * once); past it, Postgres decides alone. Generous: under a rush the event loop itself lags, and a
-   * timer firing before a reply that did arrive must not send everyone to Postgres. 0 = no timeout.
+   * Breaker timeout of one Redis call (0 = none). A hung Redis is already caught by the client's own
+   * command timeout (node-redis, 5 s) and an unreachable one fails at once (no offline queue), so
+   * the breaker counts failures only: under a rush the event loop itself lags, and a timer firing
+   * before a reply that did arrive must not send everyone to Postgres.
    */
-  REDIS_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
   /** Consumer retry delays (ms) before each retry level, comma-separated. */
   CONSUMER_RETRY_DELAYS_MS: z
     .string()

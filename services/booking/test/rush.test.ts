@@ -112,7 +112,7 @@ describe('a booking rush', () => {
     const placed = await h.http().post('/v1/holds').set(fan('twin-1')).set('Idempotency-Key', key()).send({ matchId, quantity: 1 });
     expect(placed.status).toBe(201);
     // Its marker now names the hold: the next attempt is answered with it, without Postgres taking anything.
-    expect(await redis.get(k.user('twin-1'))).toBe(placed.body.holdId);
+    await eventually(async () => (await redis.get(k.user('twin-1'))) === placed.body.holdId, { what: 'marker names the hold' });
     const again = await h.http().post('/v1/holds').set(fan('twin-1')).set('Idempotency-Key', key()).send({ matchId, quantity: 1 });
     expect(again.status).toBe(200);
     expect((await inventory(h, matchId)).held).toBe(1);

@@ -25,8 +25,9 @@ export class LuaScript {
 }
 
 /**
- * One circuit breaker for the service's own Redis calls (admission, cache): past `timeoutMs` or
- * while open, callers fall back to Postgres instead of waiting on Redis.
+ * One circuit breaker for the service's own Redis calls (admission, cache): after repeated
+ * failures (or past `timeoutMs`, when not 0) and while open, callers fall back to Postgres instead
+ * of waiting on Redis.
  */
 export function redisBreaker(timeoutMs: number, logger: Logger): Breaker<[() => Promise<unknown>], unknown> {
   return createBreaker('booking.redis', (call: () => Promise<unknown>) => call(), {

@@ -100,7 +100,9 @@ export function makePlaceHold(deps: AppDeps, heat: { attempt(matchId: string): v
     }
     if (row.placed === 1) {
       if (admitted) {
-        await admission.finish(input.matchId, input.userId, input.quantity, token, {
+        // Not awaited: the answer does not depend on it. Until it lands, the user's marker says
+        // "pending" and a second device is answered from Postgres, where the hold already is.
+        void admission.finish(input.matchId, input.userId, input.quantity, token, {
           returnTokens: false,
           holdId,
           ttlMs: expiresAt.getTime() - now.getTime(),
