@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Producer } from 'kafkajs';
 import { createKafka, ensureTopics, idempotentProducer, listDeadLetters, replayDeadLetters } from '@matchday/bus';
 import { createHttpApp } from '@matchday/http';
+import { retry } from '@matchday/resilience';
 import { createLogger, type Logger } from '@matchday/observability';
 import { createRedis, type Redis } from './adapters/redis';
 import { redisRateLimitStore } from './adapters/redis-rate-limit-store';
@@ -225,7 +226,14 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
     async start() {
       await loadValidators(app, validators);
       await redis.connect();
-      await ensureTopics(kafka, { prefix: config.TOPIC_PREFIX, groups: [CONSUMER_GROUP], topics: ['inventory.events', 'gateway.signals'] });
+      // A busy broker sometimes answers a fresh topic's metadata before its leader is known: try again.
+      await retry(() => ensureTopics(kafka, { prefix: config.TOPIC_PREFIX, groups: [CONSUMER_GROUP], topics: ['inventory.events', 'gateway.signals'] }), {
+        retries: 4,
+        baseMs: 500,
+        maxMs: 4000,
+        name: 'gateway.ensure-topics',
+        logger,
+      });
       await producer.connect();
       await consumer.start();
       started = true;

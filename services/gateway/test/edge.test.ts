@@ -298,6 +298,11 @@ describe('requests that do not match the document', () => {
       const res = await request(h.service.app).get(path);
       expect({ path, status: res.status, type: res.headers['content-type'] }).toEqual({ path, status: 404, type: expect.stringMatching(PROBLEM) });
     }
+    const admin = await h.token('admin-dots', ['admin']);
+    for (const dots of ['..', '.', '%2e%2e']) {
+      const res = await request(h.service.app).get(`/v1/matches/${dots}`).set('Authorization', `Bearer ${admin}`);
+      expect({ dots, status: res.status }).toEqual({ dots, status: 400 });
+    }
     const wrongMethod = await request(h.service.app).put('/v1/admin/breakers/gateway');
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.allow).toBe('GET');

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { closeTestKafka, deleteTopics, isolation, setupTopics, testInfra, type Isolation } from '@matchday/testkit';
+import { retry } from '@matchday/resilience';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config';
 import { buildService, type GatewayService } from '../src/service';
 import type { UpstreamName } from '../src/domain/route-map';
@@ -104,7 +105,8 @@ export interface Harness {
 export async function startGateway(env: Record<string, string> = {}): Promise<Harness> {
   const iso = isolation();
   const infra = await testInfra();
-  await setupTopics(iso.topicPrefix, ['gateway']);
+  // The shared broker is busy with everyone's tests: creating topics can fail transiently.
+  await retry(() => setupTopics(iso.topicPrefix, ['gateway']), { retries: 4, baseMs: 500, maxMs: 4000, name: 'test.setup-topics' });
   const stubs = Object.fromEntries(await Promise.all(UPSTREAMS.map(async (n) => [n, await startStub(n)] as const))) as Record<UpstreamName, StubService>;
   const keys = await testKeys();
   const configEnv: Record<string, string> = {
