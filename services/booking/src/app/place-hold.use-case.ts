@@ -20,13 +20,17 @@ export interface PlaceHoldInput {
   deviceId: string | null;
 }
 
-/** `created` false: the user's existing active hold on the match (another device, a retry). */
-export interface PlaceHoldResult {
-  hold: Hold;
-  created: boolean;
-}
-
 type Refusal = 'MATCH_NOT_FOUND' | 'MATCH_NOT_ON_SALE' | 'SOLD_OUT';
+
+/**
+ * `created` false: the user's existing active hold on the match (another device, a retry).
+ * `refused`: no slots for this attempt. During a rush refusals are the common answer, so they are
+ * returned as values (the route renders the problem) rather than thrown: no error object and no
+ * error-middleware detour per refused fan.
+ */
+export type PlaceHoldResult =
+  | { hold: Hold; created: boolean; refused?: undefined }
+  | { refused: { code: Refusal; message: string; details: Record<string, unknown> }; hold?: undefined };
 
 function refusalOf(row: PlaceHoldRow, now: Date): Refusal {
   if (row.status === null) return 'MATCH_NOT_FOUND';
@@ -48,11 +52,14 @@ export function makePlaceHold(deps: AppDeps, heat: { attempt(matchId: string): v
   const { admission } = deps;
   const userExperience = makeUserExperience(deps);
 
-  const refuse = (reason: Refusal, decidedBy: 'redis' | 'postgres', details: Record<string, unknown> = {}): never => {
-    metrics.holdsRejected.inc({ reason: reason.toLowerCase(), decided_by: decidedBy });
-    if (reason === 'SOLD_OUT') return fail(ErrorCode.SOLD_OUT, 'no slots left for this quantity', details);
-    if (reason === 'MATCH_NOT_ON_SALE') return fail(ErrorCode.MATCH_NOT_ON_SALE, 'the match is not on sale', details);
-    return fail(ErrorCode.MATCH_NOT_FOUND, 'no such match', details);
+  const MESSAGES: Record<Refusal, string> = {
+    SOLD_OUT: 'no slots left for this quantity',
+    MATCH_NOT_ON_SALE: 'the match is not on sale',
+    MATCH_NOT_FOUND: 'no such match',
+  };
+  const refuse = (code: Refusal, decidedBy: 'redis' | 'postgres', details: Record<string, unknown> = {}): PlaceHoldResult => {
+    metrics.holdsRejected.inc({ reason: code.toLowerCase(), decided_by: decidedBy });
+    return { refused: { code, message: MESSAGES[code], details } };
   };
 
   /** The user's active hold, handed to another device or a retry (and remembered for session recovery). */
@@ -189,7 +196,7 @@ export function makePlaceHold(deps: AppDeps, heat: { attempt(matchId: string): v
     let outcome = 'error';
     try {
       const result = await decide(input, 1);
-      outcome = result.created ? 'placed' : 'existing';
+      outcome = result.refused ? result.refused.code.toLowerCase() : result.created ? 'placed' : 'existing';
       return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;

@@ -1,11 +1,14 @@
 import { Router, type RequestHandler } from 'express';
 import { isDomainError } from '@matchday/contracts';
-import { HttpProblem, parsed, problemType, validate } from '@matchday/http';
+import { HttpProblem, parsed, problem, problemType, validate } from '@matchday/http';
 import type { UseCases } from '../app/use-cases';
 import { holdView } from '../app/views';
 import type { Clock } from '../app/ports';
+import { errorStatus } from './errors';
 import { callerOf, requireUser } from './identity';
 import { schemas } from './schemas';
+
+const TITLES = { SOLD_OUT: 'Sold out', MATCH_NOT_ON_SALE: 'Match not on sale', MATCH_NOT_FOUND: 'Match not found' } as const;
 
 export function holdsRoutes(uc: UseCases, deps: { idempotency: RequestHandler; clock: Clock }): Router {
   const r = Router();
@@ -29,8 +32,12 @@ export function holdsRoutes(uc: UseCases, deps: { idempotency: RequestHandler; c
       }
       throw err;
     }
+    if (result.refused) {
+      const { code, message, details } = result.refused;
+      return problem(res, errorStatus[code], TITLES[code], message, { code, ...(Object.keys(details).length > 0 ? { details } : {}) });
+    }
     if (result.created) res.status(201).location(`/v1/holds/${result.hold.id}`);
-    res.json(holdView(result.hold, deps.clock.now()));
+    return res.json(holdView(result.hold, deps.clock.now()));
   });
 
   r.get('/v1/holds/:id', requireUser, validate(schemas.byId), async (_req, res) => {
