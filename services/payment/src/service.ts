@@ -64,7 +64,7 @@ export interface PaymentService {
   gateway: PaymentGateway;
   rates: RateSource;
   start(): Promise<void>;
-  /** Stops consuming and the work queue (jobs in flight finish), flushes the relay, closes pools. */
+  /** Stops the work queue (jobs in flight finish), then consuming, flushes the relay, closes pools. */
   stop(): Promise<void>;
 }
 
@@ -167,8 +167,10 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     },
     async stop() {
       running = false;
-      await bus.stop();
+      // The work queue first (its last results go to the outbox), then consumers and the relay,
+      // which publishes what is committed before it stops.
       await queue.stop();
+      await bus.stop();
       gateway.breaker.shutdown();
       await redis.quit().catch(() => undefined);
       if (!overrides.db) await db.destroy();

@@ -85,6 +85,11 @@ describe('disputes and bank reversals', () => {
     let picture = await h.picture(bookingId);
     expect(picture.payments[0]!.status).toBe('disputed');
 
+    // A refund asked for while the charge is disputed is refused by Stripe: recorded as failed, for a person.
+    await h.publish('refund.requested.v1', { refundRequestId: `r-${bookingId}`, bookingId, amount: null, currency: 'EUR', reason: 'fan_cancelled' }, bookingId);
+    await eventually(async () => (await h.picture(bookingId)).refunds.find((r) => r.status === 'failed'), { what: 'refund refused' });
+    expect(await h.metrics()).toMatch(/payment_refund_failures_total\{reason="cancellation"\} [1-9]/);
+
     h.sandbox.closeDispute(opened.data.disputeId, 'lost');
     const closed = await h.waitFor('dispute.closed.v1', bookingId);
     expect(closed.data).toMatchObject({ status: 'lost', amount: 7000 });

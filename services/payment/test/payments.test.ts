@@ -67,6 +67,15 @@ describe('one payer', () => {
     expect(h.ofBooking(bookingId, 'payment.failed.v1')).toHaveLength(0);
   });
 
+  it('when Stripe refuses to create the intent (an unknown payment method), then the booking\'s payment fails for good', async () => {
+    const { bookingId } = await h.createBooking({ paymentMethod: 'card_from_nowhere' });
+    const failed = await h.waitFor('payment.failed.v1', bookingId);
+    expect(failed.data).toMatchObject({ reason: 'provider_rejected', code: 'resource_missing' });
+    const [p] = await h.paymentsOf(bookingId);
+    expect(p).toMatchObject({ status: 'canceled', failureReason: 'resource_missing' });
+    expect(await h.metrics()).toMatch(/payment_attempts_total\{outcome="failed"\} [1-9]/);
+  });
+
   it('when fraud blocks the booking, then the authorization is released, nothing is captured and the payment fails with fraud_block', async () => {
     const { bookingId } = await h.createBooking({ paymentMethod: 'pm_card_visa' });
     await h.waitFor('payment.authorized.v1', bookingId);
@@ -89,7 +98,8 @@ describe('events in another order', () => {
   it('when fraud allows before the booking arrives, then the payment is captured as soon as it is authorized', async () => {
     const bookingId = `b-${randomUUID()}`;
     await h.fraud(bookingId, 'allow');
-    await sleep(300);
+    // Two topics, no order between them: wait until the decision is in before the booking arrives.
+    await eventually(async () => (await h.picture(bookingId).catch(() => undefined))?.booking.fraud === 'allow', { what: 'allow recorded' });
     await h.publish(
       'booking.created.v1',
       {
@@ -113,6 +123,7 @@ describe('events in another order', () => {
   it('when fraud blocks before the booking arrives, then no intent is ever created and the payment fails', async () => {
     const bookingId = `b-${randomUUID()}`;
     await h.fraud(bookingId, 'block');
+    await eventually(async () => (await h.picture(bookingId).catch(() => undefined))?.booking.fraud === 'block', { what: 'block recorded' });
     await h.publish(
       'booking.created.v1',
       {

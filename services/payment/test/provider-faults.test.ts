@@ -131,4 +131,10 @@ describe('provider events in any order', () => {
     await eventually(async () => (await h.paymentsOf(b.bookingId))[0]?.intentId === p!.intentId, { what: 'intent linked again' });
     expect(await h.metrics()).toMatch(/payment_provider_events_unmatched_total\{action="resynced"\} [1-9]/);
   });
+
+  it('when a Stripe event is about an intent that is not ours, then it is re-read, found foreign, and ignored', async () => {
+    const foreign = await h.stripe.paymentIntents.create({ amount: 1234, currency: 'eur' }, { idempotencyKey: `foreign-${randomUUID()}` });
+    await eventually(async () => /payment_provider_events_unmatched_total\{action="ignored"\} [1-9]/.test(await h.metrics()), { what: 'foreign intent ignored' });
+    expect(await h.sdb.db('payments').where({ intent_id: foreign.id })).toEqual([]);
+  });
 });

@@ -15,6 +15,13 @@ export interface WorkQueueOptions {
   leaseMs: number;
 }
 
+/** Finished jobs are kept this long (support reads them in the money picture), pruned this often. */
+const KEEP_DONE_JOBS_DAYS = 14;
+const PRUNE_EVERY_MS = 15 * 60_000;
+
+/** Unexpected errors (not the provider being unavailable) are retried this often before a job is given up. */
+const MAX_UNEXPECTED_ATTEMPTS = 20;
+
 /** Kinds that move a payer's money forward: their deferral is reported as payment.deferred. */
 const PAYMENT_STEPS: ReadonlySet<JobKind> = new Set(['create_intent', 'confirm', 'capture']);
 
@@ -87,7 +94,12 @@ export class PaymentWorkQueue {
   }
 
   private async run(): Promise<void> {
+    let nextPrune = Date.now() + PRUNE_EVERY_MS;
     while (this.running) {
+      if (Date.now() >= nextPrune) {
+        nextPrune = Date.now() + PRUNE_EVERY_MS;
+        await jobsRepository.prune(this.deps.db, KEEP_DONE_JOBS_DAYS).catch((err: unknown) => this.deps.logger.warn('finished payment jobs not pruned', { err }));
+      }
       const free = this.opts.concurrency - this.inFlight.size;
       let claimed: Job[] = [];
       if (free > 0) {
@@ -130,7 +142,13 @@ export class PaymentWorkQueue {
       const runAt = new Date(this.deps.clock().getTime() + delay);
       try {
         if (isUnavailable(err)) await this.defer(job, err, runAt);
-        else {
+        else if (job.attempts >= MAX_UNEXPECTED_ATTEMPTS) {
+          // A job that keeps failing for a reason other than the provider being down is a bug or
+          // bad data: it stops here, visible to operators (metric, error log, admin money picture).
+          jobOutcomes.inc({ kind: job.kind, outcome: 'failed' });
+          this.deps.logger.error('payment job gave up; needs a person', { jobId: job.id, kind: job.kind, paymentId: job.paymentId, attempts: job.attempts, err });
+          await jobsRepository.finish(this.deps.db, job.id, 'failed', err instanceof Error ? err.message : String(err));
+        } else {
           jobOutcomes.inc({ kind: job.kind, outcome: 'retried' });
           this.deps.logger.error('payment job failed unexpectedly; retrying', { jobId: job.id, kind: job.kind, paymentId: job.paymentId, attempt: job.attempts, err });
           await jobsRepository.reschedule(this.deps.db, job.id, runAt, err instanceof Error ? err.message : String(err));
@@ -151,13 +169,15 @@ export class PaymentWorkQueue {
       await jobsRepository.reschedule(this.deps.db, job.id, runAt, err.message);
       return;
     }
-    await withPaymentLedger(this.deps, job.paymentId, async (ledger, p, trx) => {
+    const found = await withPaymentLedger(this.deps, job.paymentId, async (ledger, p, trx) => {
       await jobsRepository.reschedule(trx, job.id, runAt, err.message);
-      if (p.deferred) return;
+      if (p.deferred) return true;
       p.deferred = true;
       await ledger.savePayment(p);
       await ledger.emit('payment.deferred.v1', { bookingId: p.bookingId, paymentId: p.paymentId, reason: `provider_${reason}`, retryAt: runAt.toISOString() });
       deferrals.inc({ reason });
+      return true;
     });
+    if (!found) await jobsRepository.reschedule(this.deps.db, job.id, runAt, err.message);
   }
 }

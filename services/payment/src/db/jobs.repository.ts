@@ -131,6 +131,14 @@ export const jobsRepository = {
     return ((await db<Row>('payment_jobs').whereIn('payment_id', paymentIds).orderBy('id')) as Row[]).map(toJob);
   },
 
+  /** Deletes finished jobs older than `days` (the money records keep the outcome); returns how many. */
+  async prune(db: Db, days: number): Promise<number> {
+    return db('payment_jobs')
+      .where({ status: 'done' })
+      .andWhere('updated_at', '<', db.raw(`now() - (? * interval '1 day')`, [days]))
+      .delete();
+  },
+
   /** Unfinished jobs, and how long the oldest has waited: a stuck payment shows here first. */
   async backlog(db: Db): Promise<{ pending: number; oldestSeconds: number }> {
     const { rows } = await db.raw<{ rows: Array<{ pending: number; oldest: number }> }>(
