@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { createQueueManager, type QueueManager } from '@matchday/bus';
+import { createQueueManager, ensureTopics, type QueueManager } from '@matchday/bus';
 import type { EventType, TopicName } from '@matchday/contracts';
 import { createDb, type Knex } from '@matchday/db';
 import { createHttpApp, idempotencyKeys } from '@matchday/http';
@@ -50,7 +50,7 @@ export interface BookingService {
   cache: CacheManager;
   sweeper: Sweeper;
   useCases: UseCases;
-  /** Connects Redis, checks partitions, starts the event bus (relay + consumers) and the sweeper. */
+  /** Connects Redis, creates missing topics, checks partitions, starts the event bus (relay + consumers) and the sweeper. */
   start(): Promise<void>;
   /** Stops the sweeper, consumers and relay (flushing it), then closes Redis and the pool. */
   stop(): Promise<void>;
@@ -162,6 +162,8 @@ export function buildService(config: BookingConfig, overrides: ServiceOverrides 
       if (started) return;
       started = true;
       if (!redis.isOpen) await redis.connect();
+      // Idempotent: the platform's `up` creates them too; a service started alone still finds them.
+      await ensureTopics(bus.kafka, { prefix: config.TOPIC_PREFIX, groups: [GROUP], topics: [...CONSUMED_TOPICS, 'booking.events'] });
       await useCases.maintainPartitions();
       await bus.start();
       if (config.SWEEPER_ENABLED) sweeper.start();
