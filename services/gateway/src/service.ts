@@ -25,6 +25,7 @@ import { makeMarkMatchHot } from './app/mark-match-hot.use-case';
 import type { SignalPublisher, TokenService } from './app/ports';
 import { createRateLimiter } from './app/rate-limiter';
 import { makeResetLimits } from './app/reset-limits.use-case';
+import { makeTrackActiveUsers } from './app/track-active-users.use-case';
 import type { GatewayConfig } from './config';
 import type { LimitRules, RateLimiter } from './domain/rate-limit';
 import type { UpstreamName } from './domain/route-map';
@@ -135,13 +136,15 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
     admissionTtlSeconds: config.WAITING_ROOM_ADMISSION_TTL_SECONDS,
     roomTtlSeconds: config.WAITING_ROOM_TTL_SECONDS,
   });
+  const sessionStore = redisSessionStore(redis, {
+    prefix,
+    sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+    deviceWindowSeconds: config.SESSION_DEVICE_WINDOW_SECONDS,
+    lockTtlMs: config.SESSION_LOCK_TTL_MS,
+  });
+  const activeUsers = makeTrackActiveUsers({ sessions: sessionStore, logger });
   const sessions = makeHandleConcurrentSessions({
-    sessions: redisSessionStore(redis, {
-      prefix,
-      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
-      deviceWindowSeconds: config.SESSION_DEVICE_WINDOW_SECONDS,
-      lockTtlMs: config.SESSION_LOCK_TTL_MS,
-    }),
+    sessions: sessionStore,
     signals,
     lockWaitMs: config.SESSION_LOCK_WAIT_MS,
     logger,
@@ -189,7 +192,12 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
       a.use(limitByIp(checkLimits, rules));
       a.use(authenticate(tokens));
       a.use(limitByCaller(checkLimits, rules));
-      a.use(openSession(sessions.open));
+      a.use(
+        openSession(async (userId, deviceId) => {
+          const [session] = await Promise.all([sessions.open(userId, deviceId), activeUsers.note(userId)]);
+          return session;
+        }),
+      );
       a.use(validators);
       a.use(authRoutes({ issueDevToken: makeIssueDevToken({ issuer: tokens.devIssuer, logger }), devIssuer: tokens.devIssuer }));
       a.use(
@@ -241,6 +249,7 @@ export async function buildService(config: GatewayConfig, overrides: GatewayOver
     },
     async stop() {
       started = false;
+      activeUsers.stop();
       await consumer.stop();
       await signals.flush();
       await producer.disconnect();

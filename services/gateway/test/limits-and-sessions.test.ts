@@ -180,6 +180,20 @@ describe('one user on several devices', () => {
   });
 });
 
+describe('monitoring', () => {
+  test('concurrent users are the distinct signed-in users of the last minutes, as one platform-wide figure', async () => {
+    const ip = newIp();
+    for (const user of ['active-1', 'active-2', 'active-3', 'active-1']) {
+      await request(h.service.app).get('/v1/bookings').set('Authorization', `Bearer ${await h.token(user)}`).set('X-Forwarded-For', ip);
+    }
+    const metrics = (await request(h.service.app).get('/metrics')).text;
+    const active = Number(/^gateway_active_users (\d+)/m.exec(metrics)?.[1]);
+    // This file's users so far, and nobody else's (Redis keys are isolated per test file).
+    expect(active).toBeGreaterThanOrEqual(3);
+    expect(active).toBeLessThan(30);
+  });
+});
+
 describe('when Redis cannot be reached', () => {
   test('signed-in calls answer 503 problem+json fast, and anonymous reads still pass without limits', async () => {
     // Its own consumer group (a sub-prefix, deleted with the rest), so the main gateway's group does not rebalance.

@@ -17,6 +17,18 @@ table.insert(devices, 1, sid)
 return devices
 `);
 
+// Timed by Redis' clock, like the rate limits, so replicas agree on the window.
+const MARK_ACTIVE = luaScript(`
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+`);
+const COUNT_ACTIVE = luaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+return redis.call('ZCARD', KEYS[1])
+`);
+
 const RELEASE = luaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
 
@@ -51,6 +63,12 @@ export function redisSessionStore(redis: Redis, opts: SessionStoreOptions): Sess
       const holder = (await redis.get(lockKey)) as string | null;
       // Released between the two calls: report the caller itself, which makes it try again.
       return { heldBy: holder ? holder.slice(0, holder.lastIndexOf('|')) : deviceId };
+    },
+    async markActive(userId) {
+      await MARK_ACTIVE(redis, [`${opts.prefix}active-users`], [userId]);
+    },
+    async activeUsers(seconds) {
+      return Number(await COUNT_ACTIVE(redis, [`${opts.prefix}active-users`], [seconds * 1000]));
     },
     async firstConflictWithin(userId, seconds) {
       const set = await redis.set(key(userId, 'conflict'), '1', { condition: 'NX', expiration: { type: 'EX', value: seconds } });

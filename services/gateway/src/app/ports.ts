@@ -72,6 +72,10 @@ export interface SessionStore {
   tryLock(userId: string, deviceId: string): Promise<{ lock: SessionLock } | { heldBy: string }>;
   /** True the first time within `seconds` for this user: a conflict is signalled once per burst. */
   firstConflictWithin(userId: string, seconds: number): Promise<boolean>;
+  /** Notes that the user made a request now (platform-wide, shared by replicas). */
+  markActive(userId: string): Promise<void>;
+  /** Distinct users with a request in the last `seconds`. */
+  activeUsers(seconds: number): Promise<number>;
 }
 
 export type SignalType = 'ratelimit.exceeded.v1' | 'session.conflict.v1';
