@@ -259,6 +259,69 @@ describe('web client and operations console in Chromium', () => {
     });
   }, 180_000);
 
+  it('when a fan splits the cost with a friend by link, then both pay, and the booking can be changed, transferred and cancelled', async () => {
+    const title = `Split Cup ${run}`;
+    const matchId = await createMatch({ title, capacity: 50, unitPrice: 2000 });
+    const laterTitle = `Split Cup replay ${run}`;
+    const laterId = await createMatch({ title: laterTitle, capacity: 50, unitPrice: 2500 });
+    const ana = await device('ana');
+    const bo = await device('bo', 'phone');
+    const pay = async (page: Page) => {
+      await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+      await page.getByLabel('Expiry (MM/YY)').fill('12/34');
+      await page.getByLabel('Security code').fill('123');
+      await page.getByRole('button', { name: /^Pay / }).click();
+    };
+    await scenario('split-and-change', [ana, bo], log, async () => {
+      await signIn(ana, platform.webUrl, `ana-${run}`, ['fan']);
+      await ana.goto(`${platform.webUrl}/#/matches/${matchId}`);
+      await ana.getByLabel('Number of places').fill('2');
+      await ana.getByRole('button', { name: 'Hold places' }).click();
+      await ana.getByLabel('Split the cost with friends').check();
+      await ana.getByLabel('Friend 1').fill(`bo-${run}`);
+      await ana.getByRole('button', { name: 'Continue to payment' }).click();
+      await ana.getByLabel('Card number').waitFor({ timeout: 30_000 });
+      const link = ana.getByRole('link', { name: `payment link for bo-${run}` });
+      await link.waitFor();
+      await screens.capture(ana, '16-split-shares');
+      await pay(ana);
+      await ana.getByText('Paid (being processed)').waitFor();
+
+      // The friend opens the link on their phone, signs in and pays their share.
+      const payUrl = (await link.getAttribute('href'))!;
+      await signIn(bo, platform.webUrl, `bo-${run}`, ['fan']);
+      await bo.goto(payUrl);
+      await pay(bo);
+      await bo.getByTestId('share-paid').waitFor();
+      await screens.capture(bo, '17-friend-paid');
+      await ana.getByRole('heading', { name: 'Booking confirmed' }).waitFor({ timeout: 60_000 });
+
+      // One more place (charged to the card already used), then a move to the replay.
+      await ana.getByLabel('Places', { exact: true }).fill('3');
+      await ana.getByRole('button', { name: 'Change places' }).click();
+      await ana.getByTestId('booking-change').waitFor();
+      await until('the extra place to be paid and applied', async () => (await textOf(ana.getByTestId('booking-places'))) === '3', 60_000, 500);
+      await ana.getByLabel('Move to').selectOption(laterId);
+      await ana.getByRole('button', { name: 'Move my booking' }).click();
+      await ana.getByRole('heading', { name: laterTitle }).waitFor({ timeout: 60_000 });
+      await screens.capture(ana, '18-booking-changed');
+
+      await ana.getByLabel("Friend's user id").fill(`bo-${run}`);
+      await ana.getByRole('button', { name: 'Offer the transfer' }).click();
+      const transferUrl = (await ana.getByRole('link', { name: 'transfer link' }).getAttribute('href'))!;
+      await bo.goto(transferUrl);
+      await bo.getByRole('button', { name: 'Accept the booking' }).click();
+      await bo.getByText('The booking is yours now').waitFor();
+      await screens.capture(bo, '19-transfer-accepted');
+
+      await bo.getByRole('link', { name: 'See the booking' }).click();
+      await bo.getByRole('button', { name: 'Cancel this booking' }).click();
+      await bo.getByRole('button', { name: 'Yes, cancel it' }).click();
+      await bo.getByRole('heading', { name: 'Booking cancelled' }).waitFor();
+      await screens.capture(bo, '20-booking-cancelled');
+    });
+  }, 240_000);
+
   it('when a message breaks the contract, then the admin sees it among the dead letters and replays it', async () => {
     const matchId = randomUUID();
     const admin = await device('admin-dlq');

@@ -112,3 +112,12 @@ export function CopyLink({ url, label }: { url: string; label: string }) {
     </span>
   );
 }
+
+/** A wide table that scrolls sideways on small screens; keyboard users can focus and scroll it. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

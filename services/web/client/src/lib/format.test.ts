@@ -1,4 +1,4 @@
-import { countdownWords, formatCountdown, formatMoney, statusLabel } from './format';
+import { countdownWords, formatCountdown, formatMoney, reasonLabel, statusLabel } from './format';
 
 describe('formatting for people', () => {
   it('when an amount is in minor units, then it is shown in the currency with its decimals', () => {
@@ -15,5 +15,6 @@ describe('formatting for people', () => {
   it('when a booking waits for payment, then its status reads in words', () => {
     expect(statusLabel('PENDING_PAYMENT')).toBe('Waiting for payment');
     expect(statusLabel('SOMETHING_NEW')).toBe('Something new');
+    expect(reasonLabel('cancelled_by_fan')).toBe('Cancelled by fan');
   });
 });

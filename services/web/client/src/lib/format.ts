@@ -69,3 +69,10 @@ export function statusLabel(status: string | undefined): string {
   if (!status) return 'Unknown';
   return labels[status] ?? status.charAt(0).toUpperCase() + status.slice(1).toLowerCase().replace(/_/g, ' ');
 }
+
+/** A machine reason in words: `cancelled_by_fan` → `Cancelled by fan`. */
+export function reasonLabel(reason: string | undefined): string | undefined {
+  if (!reason) return undefined;
+  const words = reason.replace(/[_-]+/g, ' ').trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useApp } from '../app-context';
 import { qs } from '../lib/api';
 import { isAdmin } from '../lib/auth';
-import { formatDateTime, formatMoney, statusLabel } from '../lib/format';
+import { formatDateTime, formatMoney, reasonLabel, statusLabel } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { type Json, listOf, num, obj, str } from '../lib/json';
 import { toBooking, toPayment } from '../lib/models';
@@ -43,7 +43,7 @@ export function OpsBooking({ bookingId }: { bookingId: string }) {
           <Facts
             items={[
               ['Status', <StatusBadge status={b.status}>{statusLabel(b.status)}</StatusBadge>],
-              ['Reason', b.statusReason],
+              ['Reason', reasonLabel(b.statusReason)],
               ['User', b.userId],
               ['Match', <code>{b.matchId}</code>],
               ['Places', b.quantity !== undefined ? String(b.quantity) : undefined],

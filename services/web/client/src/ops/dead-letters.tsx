@@ -3,7 +3,7 @@ import { useApp } from '../app-context';
 import { formatDateTime } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { listOf, num, obj, str } from '../lib/json';
-import { ErrorText, Loading, Notice, PageTitle } from '../ui';
+import { ErrorText, Loading, Notice, PageTitle, TableWrap } from '../ui';
 
 export const CONSUMERS = ['booking', 'payment', 'notification', 'fraud', 'reconciliation', 'gateway'] as const;
 
@@ -50,7 +50,7 @@ export function DeadLetters() {
           </h2>
           {letters.data.length > 0 && (
             <>
-              <div class="table-wrap">
+              <TableWrap label="Dead letters">
                 <table class="data">
                   <thead>
                     <tr>
@@ -82,7 +82,7 @@ export function DeadLetters() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <ErrorText message={replay.error} />
               <button
                 type="button"

@@ -1,8 +1,8 @@
 import { useApp } from '../app-context';
 import { useLoad } from '../lib/hooks';
 import { type Json, listOf, num, obj, str } from '../lib/json';
-import { errorSentence } from '../lib/api';
-import { ErrorText, Loading, PageTitle } from '../ui';
+import { ApiError, errorSentence } from '../lib/api';
+import { ErrorText, Loading, PageTitle, TableWrap } from '../ui';
 
 const SERVICES = ['gateway', 'booking', 'payment', 'notification', 'fraud', 'reconciliation', 'webhook-ingest'] as const;
 const PROVIDERS = ['stripe', 'twilio', 'sendgrid', 'fcm', 'vonage', 'smtp', 'webpush'];
@@ -25,6 +25,8 @@ export function Health() {
           try {
             return { service, breakers: listOf(await api.get(`/v1/admin/breakers/${service}`, { signal }), 'breakers') };
           } catch (err) {
+            // A service without outbound calls has no breaker report.
+            if (err instanceof ApiError && err.status === 404) return { service, breakers: [] };
             return { service, breakers: [], error: errorSentence(err) };
           }
         }),
@@ -44,7 +46,7 @@ export function Health() {
         <>
           <section aria-labelledby="providers-title">
             <h2 id="providers-title">Providers</h2>
-            {providers.length === 0 ? <p>No provider calls recorded yet.</p> : <BreakerTable rows={providers} withService />}
+            {providers.length === 0 ? <p>No provider calls recorded yet.</p> : <BreakerTable rows={providers} withService label="Provider breakers" />}
           </section>
           {all.data.map((s) => (
             <section key={s.service} aria-labelledby={`breakers-${s.service}`}>
@@ -54,7 +56,7 @@ export function Health() {
               ) : s.breakers.length === 0 ? (
                 <p>No circuit breakers.</p>
               ) : (
-                <BreakerTable rows={s.breakers.map((b) => ({ service: s.service, b }))} />
+                <BreakerTable rows={s.breakers.map((b) => ({ service: s.service, b }))} label={`Circuit breakers of ${s.service}`} />
               )}
             </section>
           ))}
@@ -64,9 +66,9 @@ export function Health() {
   );
 }
 
-function BreakerTable({ rows, withService }: { rows: { service: string; b: Json }[]; withService?: boolean }) {
+function BreakerTable({ rows, withService, label }: { rows: { service: string; b: Json }[]; withService?: boolean; label: string }) {
   return (
-    <div class="table-wrap">
+    <TableWrap label={label}>
       <table class="data">
         <thead>
           <tr>
@@ -102,6 +104,6 @@ function BreakerTable({ rows, withService }: { rows: { service: string; b: Json 
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -7,7 +7,7 @@ import { formatDateTime, formatMoney, minorPerMajor, toLocalInput } from '../lib
 import { useAction, useLoad } from '../lib/hooks';
 import { listOf } from '../lib/json';
 import { type MatchView, toMatch } from '../lib/models';
-import { ErrorText, Loading, Notice, PageTitle } from '../ui';
+import { ErrorText, Loading, Notice, PageTitle, TableWrap } from '../ui';
 
 const CURRENCIES = ['EUR', 'GBP', 'USD', 'CHF', 'JPY'];
 
@@ -46,7 +46,7 @@ export function OpsMatches() {
         <ErrorText message={matches.error} />
         {matches.data && matches.data.length === 0 && <p>No matches yet.</p>}
         {matches.data && matches.data.length > 0 && (
-          <div class="table-wrap">
+          <TableWrap label="All matches">
             <table class="data">
               <thead>
                 <tr>
@@ -64,7 +64,7 @@ export function OpsMatches() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
     </>
@@ -186,8 +186,6 @@ function CreateMatch({ onCreated }: { onCreated: (s: string) => void }) {
     void action.run(async () => {
       await api.post('/v1/admin/matches', {
         title,
-        homeTeam: form.homeTeam.trim(),
-        awayTeam: form.awayTeam.trim(),
         venue: form.venue.trim(),
         kickoffAt: kickoff.toISOString(),
         capacity,

@@ -5,7 +5,7 @@ import { formatDateTime, formatMoney } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { type Json, listOf, num, obj, str } from '../lib/json';
 import { href } from '../lib/router';
-import { ErrorText, Facts, Loading, Notice, PageTitle } from '../ui';
+import { ErrorText, Facts, Loading, Notice, PageTitle, TableWrap } from '../ui';
 
 const runId = (r: Json) => str(r, 'runId', 'id') ?? '';
 
@@ -56,7 +56,7 @@ export function Reconciliation() {
         <ErrorText message={runs.error} />
         {runs.data?.length === 0 && <p>No runs yet.</p>}
         {runs.data && runs.data.length > 0 && (
-          <div class="table-wrap">
+          <TableWrap label="Reconciliation runs">
             <table class="data">
               <thead>
                 <tr>
@@ -83,7 +83,7 @@ export function Reconciliation() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       <section aria-labelledby="open-findings-title">

@@ -2,18 +2,19 @@ import { useState } from 'preact/hooks';
 import { useApp } from '../app-context';
 import { qs } from '../lib/api';
 import { formatDateTime, formatMoney, statusLabel } from '../lib/format';
-import { useAction } from '../lib/hooks';
+import { useAction, useLoad } from '../lib/hooks';
 import { listOf } from '../lib/json';
-import { type BookingView, type PaymentView, toBooking, toPayment } from '../lib/models';
+import { type BookingView, type PaymentView, toBooking, toMatch, toPayment } from '../lib/models';
 import { href, navigate } from '../lib/router';
-import { ErrorText, PageTitle, StatusBadge } from '../ui';
+import { ErrorText, PageTitle, StatusBadge, TableWrap } from '../ui';
 
 const STATUSES = ['PENDING_PAYMENT', 'CONFIRMED', 'CANCELLED', 'EXPIRED', 'DISPUTED', 'REVERSED'];
 
 /** Bookings by user, match or status; payments by booking or status. */
 export function Search() {
   const { api } = useApp();
-  const [b, setB] = useState({ userId: '', matchId: '', status: '' });
+  const [b, setB] = useState({ matchId: '', status: '' });
+  const matches = useLoad(async (signal) => listOf(await api.get('/v1/matches?limit=100', { signal }), 'matches').map(toMatch), []);
   const [p, setP] = useState({ bookingId: '', status: '' });
   const [bookings, setBookings] = useState<BookingView[] | undefined>();
   const [payments, setPayments] = useState<PaymentView[] | undefined>();
@@ -47,19 +48,22 @@ export function Search() {
         onSubmit={(e) => {
           e.preventDefault();
           void searchBookings.run(async () => {
-            const q = qs({ userId: b.userId.trim(), matchId: b.matchId.trim(), status: b.status, limit: 100 });
+            const q = qs({ matchId: b.matchId, status: b.status, limit: 100 });
             setBookings(listOf(await api.get(`/v1/admin/bookings${q}`), 'bookings').map(toBooking));
           });
         }}
       >
-        <h2 id="booking-search-title">Find bookings</h2>
+        <h2 id="booking-search-title">A match's bookings</h2>
         <div class="field">
-          <label for="search-user">User id</label>
-          <input id="search-user" value={b.userId} onInput={(e) => setB({ ...b, userId: e.currentTarget.value })} />
-        </div>
-        <div class="field">
-          <label for="search-match">Match id</label>
-          <input id="search-match" value={b.matchId} onInput={(e) => setB({ ...b, matchId: e.currentTarget.value })} />
+          <label for="search-match">Match</label>
+          <select id="search-match" required value={b.matchId} onChange={(e) => setB({ ...b, matchId: e.currentTarget.value })}>
+            <option value="">Choose a match…</option>
+            {(matches.data ?? []).map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.title}, {formatDateTime(m.kickoffAt)}
+              </option>
+            ))}
+          </select>
         </div>
         <div class="field">
           <label for="search-status">Status</label>
@@ -73,7 +77,7 @@ export function Search() {
           </select>
         </div>
         <div class="actions">
-          <button type="submit" disabled={searchBookings.busy}>
+          <button type="submit" disabled={searchBookings.busy || !b.matchId}>
             Search bookings
           </button>
         </div>
@@ -83,7 +87,7 @@ export function Search() {
         <section aria-live="polite">
           <h2>Bookings found: {bookings.length}</h2>
           {bookings.length > 0 && (
-            <div class="table-wrap">
+            <TableWrap label="Bookings found">
               <table class="data">
                 <thead>
                   <tr>
@@ -116,7 +120,7 @@ export function Search() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </section>
       )}
@@ -158,7 +162,7 @@ export function PaymentsTable({ payments, title }: { payments: PaymentView[]; ti
     <section aria-live="polite">
       <h2>{title}</h2>
       {payments.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label={title}>
           <table class="data">
             <thead>
               <tr>
@@ -190,7 +194,7 @@ export function PaymentsTable({ payments, title }: { payments: PaymentView[]; ti
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );

@@ -1,13 +1,15 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useApp } from '../app-context';
 import { qs } from '../lib/api';
-import { formatDateTime, formatMoney, statusLabel } from '../lib/format';
+import { formatDateTime, formatMoney, reasonLabel, statusLabel } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { listOf, num, obj, str } from '../lib/json';
 import { type BookingView, type MatchView, type PaymentView, paymentPayable, toBooking, toMatch, toPayment, toTransfer } from '../lib/models';
 import { href, shareUrl } from '../lib/router';
 import { CopyLink, Countdown, ErrorText, Facts, Loading, Notice, PageTitle, StatusBadge } from '../ui';
 import { CardForm } from './card-form';
+
+const payerName = (p: PaymentView) => p.email ?? p.userId ?? p.payerId ?? 'a friend';
 
 const isMine = (p: PaymentView, me: string, all: PaymentView[]) =>
   p.userId === me || (all.length === 1 && !p.email && (p.userId === undefined || p.userId === me));
@@ -17,6 +19,7 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
   const { api, identity } = useApp();
   const id = encodeURIComponent(bookingId);
   const [pendingMs, setPendingMs] = useState(2000);
+  const [done, setDone] = useState<string | undefined>();
   const booking = useLoad(
     async (signal) => {
       const b = toBooking(await api.get(`/v1/bookings/${id}`, { signal }));
@@ -57,7 +60,12 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
       <PageTitle>
         {b.status === 'CONFIRMED' ? 'Booking confirmed' : b.status === 'PENDING_PAYMENT' ? 'Pay for your booking' : `Booking ${statusLabel(b.status).toLowerCase()}`}
       </PageTitle>
-      {b.status === 'CONFIRMED' && (
+      {done && (
+        <Notice tone="success">
+          <span data-testid="booking-change">{done}</span>
+        </Notice>
+      )}
+      {b.status === 'CONFIRMED' && !done && (
         <Notice tone="success">
           <span data-testid="booking-confirmed">Your places are confirmed. Enjoy the match!</span>
         </Notice>
@@ -68,12 +76,12 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
           items={[
             ['Status', <StatusBadge status={b.status}><span data-testid="booking-status">{statusLabel(b.status)}</span></StatusBadge>],
             ['Kick-off', formatDateTime(match.data?.kickoffAt)],
-            ['Places', b.quantity !== undefined ? String(b.quantity) : undefined],
+            ['Places', b.quantity !== undefined ? <span data-testid="booking-places">{b.quantity}</span> : undefined],
             ['Total', formatMoney(b.amount ?? 0, b.currency)],
             ['Refunded', b.refunded ? formatMoney(b.refunded, b.currency) : undefined],
             ['Booking reference', <code>{b.id}</code>],
             // Why a booking ended (cancelled, expired, …); a confirmed or pending one needs no reason.
-            ['Reason', b.status === 'CONFIRMED' || b.status === 'PENDING_PAYMENT' ? undefined : b.statusReason],
+            ['Reason', b.status === 'CONFIRMED' || b.status === 'PENDING_PAYMENT' ? undefined : reasonLabel(b.statusReason)],
           ]}
         />
         {b.status === 'PENDING_PAYMENT' && <Countdown until={b.paymentDeadline} label="Time left to pay" onExpired={refresh} />}
@@ -103,8 +111,8 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
               <ul class="plain">
                 {friends.map((p) => (
                   <li key={p.id}>
-                    {p.email ?? p.userId ?? 'Friend'}: {formatMoney(p.amount ?? 0, p.currency)} — {paymentStatusText(p.status)}{' '}
-                    {paymentPayable(p.status) && <CopyLink url={shareUrl(href('pay', p.id))} label={`payment link for ${p.email ?? p.userId ?? 'friend'}`} />}
+                    {payerName(p)}: {formatMoney(p.amount ?? 0, p.currency)} — {paymentStatusText(p.status)}{' '}
+                    {paymentPayable(p.status) && <CopyLink url={shareUrl(href('pay', p.id))} label={`payment link for ${payerName(p)}`} />}
                   </li>
                 ))}
               </ul>
@@ -115,7 +123,16 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
         </section>
       )}
 
-      {b.status === 'CONFIRMED' && <ManageBooking booking={b} match={match.data} onChanged={refresh} />}
+      {b.status === 'CONFIRMED' && (
+        <ManageBooking
+          booking={b}
+          match={match.data}
+          onChanged={(sentence) => {
+            setDone(sentence);
+            refresh();
+          }}
+        />
+      )}
       <p>
         <a href={href('bookings')}>All my bookings</a>
       </p>
@@ -145,7 +162,7 @@ function modificationSentence(raw: unknown): string {
 }
 
 /** Change time/date (move to another match), change the number of places, transfer, cancel. */
-function ManageBooking({ booking, match, onChanged }: { booking: BookingView; match: MatchView | undefined; onChanged: () => void }) {
+function ManageBooking({ booking, match, onChanged }: { booking: BookingView; match: MatchView | undefined; onChanged: (sentence: string) => void }) {
   const { api, announce } = useApp();
   const id = encodeURIComponent(booking.id);
   const others = useLoad(
@@ -159,23 +176,23 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
   const [quantity, setQuantity] = useState(booking.quantity ?? 1);
   const [recipient, setRecipient] = useState('');
   const [confirmCancel, setConfirmCancel] = useState(false);
-  const [done, setDone] = useState<string | undefined>();
   const [transferLink, setTransferLink] = useState<string | undefined>();
+  // The form follows the booking once a change went through.
+  useEffect(() => setQuantity(booking.quantity ?? 1), [booking.quantity]);
+  useEffect(() => setToMatchId(''), [booking.matchId]);
   const reschedule = useAction();
   const changeQty = useAction();
   const transfer = useAction();
   const cancel = useAction();
 
   const finish = (sentence: string) => {
-    setDone(sentence);
     announce(sentence);
-    onChanged();
+    onChanged(sentence);
   };
 
   return (
     <section class="card" aria-labelledby="manage-title">
       <h2 id="manage-title">Manage your booking</h2>
-      {done && <Notice tone="success">{done}</Notice>}
       {transferLink && (
         <p>
           Send this link to your friend: <CopyLink url={transferLink} label="transfer link" />

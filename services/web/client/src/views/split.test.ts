@@ -11,7 +11,7 @@ describe('splitting a booking with friends', () => {
     const body = payersBody(splitEvenly(5000, 'ana', [friendOf('bo@example.com')!, friendOf('carl')!]));
     expect(body).toEqual([
       { userId: 'ana', amount: 1668 },
-      { email: 'bo@example.com', amount: 1666 },
+      { payerId: 'bo@example.com', amount: 1666 },
       { userId: 'carl', amount: 1666 },
     ]);
   });

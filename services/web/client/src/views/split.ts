@@ -25,10 +25,14 @@ export function splitEvenly(total: number, me: string, friends: Share['who'][]):
   return [{ who: { kind: 'me', userId: me }, amount: base + remainder }, ...friends.map((who) => ({ who, amount: base }))];
 }
 
-/** The `payers` member of `POST /v1/bookings` (shares in the booking's currency). */
+/**
+ * The `payers` member of `POST /v1/bookings` (shares in the booking's currency). A friend known by
+ * email has no user id yet: the email names the share (`payerId`), and whoever opens the share's
+ * payment link pays it.
+ */
 export function payersBody(shares: Share[]): Record<string, unknown>[] {
   return shares.map((s) => ({
-    ...(s.who.kind === 'email' ? { email: s.who.email } : { userId: s.who.userId }),
+    ...(s.who.kind === 'email' ? { payerId: s.who.email } : { userId: s.who.userId }),
     amount: s.amount,
   }));
 }
