@@ -258,6 +258,34 @@ describe('bookings driven by payment, fraud and reconciliation events', () => {
     await expectInventoryConsistent(h, matchId);
   });
 
+  it('when a split payment is only partly captured as the window closes, then the booking expires and the captured part is refunded to zero', async () => {
+    const matchId = await createMatch(h, { capacity: 4, unitPrice: 3000 });
+    const b = await checkout('split-1', (await hold('split-1', matchId, 2)).holdId, {
+      payers: [
+        { payerId: 'split-1', userId: 'split-1', amount: 3000 },
+        { payerId: 'friend', userId: 'split-friend', amount: 3000 },
+      ],
+    });
+    const created = await events.waitFor('booking.created.v1', (e) => e.data.bookingId === b.bookingId);
+    expect(created.data.payers.map((p) => [p.payerId, p.amount])).toEqual([
+      ['split-1', 3000],
+      ['friend', 3000],
+    ]);
+    await pay('payment.partially_paid.v1', { bookingId: b.bookingId, paidAmount: 3000, totalAmount: 6000, currency: 'EUR' }, b.bookingId);
+    await eventually(async () => (await asAdmin(b.bookingId)).money.captured === 3000, { what: 'partial capture recorded' });
+    expect((await asAdmin(b.bookingId)).status).toBe('PENDING_PAYMENT');
+    clock.advance(901_000);
+    await statusOf(b.bookingId, 'EXPIRED');
+    expect((await asAdmin(b.bookingId)).money.balanced).toBe(false);
+    expect((await inventory(h, matchId)).available).toBe(4);
+    await pay(
+      'payment.refunded.v1',
+      { bookingId: b.bookingId, paymentId: 'x', refundId: 're_split', amount: 3000, currency: 'EUR', reason: 'expired', bookingRefunded: 3000, bookingCurrency: 'EUR' },
+      b.bookingId,
+    );
+    await eventually(async () => (await asAdmin(b.bookingId)).money.balanced, { what: 'refund recorded' });
+  });
+
   it('when a late payment finds the match sold out, then the money is refunded and nothing is oversold', async () => {
     const matchId = await createMatch(h, { capacity: 2 });
     const b = await pendingBooking('late-2', matchId, 2);
