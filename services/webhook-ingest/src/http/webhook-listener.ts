@@ -16,6 +16,8 @@ const requestDuration = histogram({
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const WEBHOOK_PATH = /^\/webhooks\/([a-z]+)\/?(?:\?.*)?$/;
 
+class ClientGone extends Error {}
+
 /** Shaped like body-parser's error, so toHttpProblem renders the same 413 problem. */
 class BodyTooLarge extends Error {
   readonly type = 'entity.too.large';
@@ -41,8 +43,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    let ended = false;
+    req.on('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
+    // The client went away before sending the whole body: nothing to verify or answer.
+    req.on('close', () => {
+      if (!ended) reject(new ClientGone('request aborted before its body was complete'));
+    });
   });
 }
 
@@ -117,6 +127,10 @@ export function webhookListener(deps: {
           finish(200);
         },
         (err: unknown) => {
+          if (err instanceof ClientGone) {
+            finish(499);
+            return;
+          }
           let problem: HttpProblem;
           if (err instanceof WebhookRejected) problem = toHttpProblem(err, REJECTION_STATUS).problem;
           else if (err instanceof BodyTooLarge) {
