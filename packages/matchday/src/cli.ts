@@ -77,7 +77,8 @@ async function main(): Promise<number> {
   const stop = async () => {
     await launched?.stop().catch((e: Error) => logger.warn('platform did not stop cleanly', { error: e.message }));
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  // Interrupted: take the platform (and the own broker) down with us rather than leave them running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(130)));
   try {
     if (values.start) {
       logger.info('starting an isolated platform (first start compiles every service; give it a minute)');
