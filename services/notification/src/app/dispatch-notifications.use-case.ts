@@ -105,12 +105,22 @@ export function makeDispatchNotifications(deps: DispatchDeps) {
   const contextCache = new Map<string, TemplateContext>();
 
   async function contextsOf(eventIds: string[]): Promise<Map<string, TemplateContext>> {
-    const missing = eventIds.filter((id) => !contextCache.has(id));
-    if (missing.length > 0) {
-      if (contextCache.size > 5000) contextCache.clear();
-      for (const [id, ctx] of await notifications.contexts(db, missing)) contextCache.set(id, ctx);
+    const found = new Map<string, TemplateContext>();
+    const missing: string[] = [];
+    for (const id of eventIds) {
+      const ctx = contextCache.get(id);
+      if (ctx) found.set(id, ctx);
+      else missing.push(id);
     }
-    return contextCache;
+    if (missing.length > 0) {
+      // What every recipient of an event is told never changes: kept for the next batches.
+      if (contextCache.size > 5000) contextCache.clear();
+      for (const [id, ctx] of await notifications.contexts(db, missing)) {
+        contextCache.set(id, ctx);
+        found.set(id, ctx);
+      }
+    }
+    return found;
   }
 
   const channelAvailable = (c: Channel): boolean =>
