@@ -27,8 +27,8 @@ const usage = `pnpm matchday [options]
   --rush-seconds S        fans arrive over this long (default 30)
   --capacity-ratio R      hot match slots ÷ slots asked for (default 0.8: it sells out)
   --admission-rate N      waiting-room admissions per second (default 200; 0: no waiting room)
-  --payment-window S      payment window given to the platform with --start (default 45)
-  --hold-ttl S            hold TTL given to the platform with --start (default 60)
+  --payment-window S      payment window given to the platform with --start (default 90)
+  --hold-ttl S            hold TTL given to the platform with --start (default 90)
   --settle-seconds S      time the platform gets to settle before the verdict (default 180)
   --chaos                 kill -9 every service once, and the (own) Kafka broker, during the rush
   --restart-datastores    with --chaos: also restart the machine's Postgres and Redis (disturbs others!)
@@ -51,8 +51,8 @@ async function main(): Promise<number> {
       'rush-seconds': { type: 'string', default: '30' },
       'capacity-ratio': { type: 'string', default: '0.8' },
       'admission-rate': { type: 'string', default: '200' },
-      'payment-window': { type: 'string', default: '45' },
-      'hold-ttl': { type: 'string', default: '60' },
+      'payment-window': { type: 'string', default: '90' },
+      'hold-ttl': { type: 'string', default: '90' },
       'settle-seconds': { type: 'string', default: '180' },
       chaos: { type: 'boolean', default: false },
       'restart-datastores': { type: 'boolean', default: false },

@@ -83,6 +83,7 @@ export function renderSummary(s: RunSummary, maxOffenders = 10): string {
   const personas = countBy(s.fans, (f) => f.persona);
   const holds = s.fans.filter((f) => f.holdId).length;
   const lat = latencies(s.fans);
+  const waited = s.fans.flatMap((f) => (f.waitedInRoomMs === undefined ? [] : [f.waitedInRoomMs]));
   const seconds = Math.max(0.001, (s.loadEndedAt - s.loadStartedAt) / 1000);
   const confirmedByFans = s.fans.filter((f) => f.confirmedAt !== undefined).length;
   const counts: Array<[string, string]> = [
@@ -109,6 +110,7 @@ export function renderSummary(s: RunSummary, maxOffenders = 10): string {
     ['confirmed → notified  p50 / p99', `${ms(percentile(lat.confirmedToNotified, 50))} / ${ms(percentile(lat.confirmedToNotified, 99))}`],
     ['hold → notified  p50 / p99', `${ms(percentile(lat.holdToNotified, 50))} / ${ms(percentile(lat.holdToNotified, 99))}`],
     ['  samples (confirmed / notified)', `${lat.holdToConfirmed.length} / ${lat.holdToNotified.length}`],
+    ['waiting room: fans queued, wait p50 / p99', waited.length ? `${waited.length}, ${ms(percentile(waited, 50))} / ${ms(percentile(waited, 99))}` : 'none'],
     ['load phase', `${seconds.toFixed(1)} s`],
     ['throughput: bookings confirmed', `${(confirmedByFans / seconds).toFixed(2)} /s`],
     ['throughput: fans served', `${(s.fans.length / seconds).toFixed(2)} /s`],
