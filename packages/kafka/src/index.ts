@@ -74,7 +74,20 @@ export async function ensureTopics(
         if (!/already exists/i.test(String((e as Error).message))) throw e;
       }
     }
-    return missing.map((t) => t.topic);
+    // A busy broker may answer "unknown topic or partition" for a moment after creating: wait
+    // until every new partition has a leader, so the first producer or consumer does not fail.
+    const names = missing.map((t) => t.topic);
+    for (let attempt = 0; names.length > 0; attempt++) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+      } catch (e) {
+        if (attempt >= 60) throw e;
+      }
+      if (attempt >= 60) throw new Error(`topics not ready after 30 s: ${names.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return names;
   } finally {
     await admin.disconnect();
   }
