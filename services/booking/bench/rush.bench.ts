@@ -15,7 +15,7 @@
  *   sellout_ratio = successful holds/s until the match sold out ÷ ceiling
  *
  * Flags: --attempts N --clients N --slots N --pool N --ceiling N (statements for the baseline)
- *        --warmup N (attempts on a throw-away match first; 0 to skip)
+ *        --warmup N (attempts on a throw-away match first; 0 to skip) --trace (service with tracing on)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -43,6 +43,7 @@ const { values: flags } = parseArgs({
     pool: { type: 'string', default: '5' },
     ceiling: { type: 'string', default: '2000' },
     warmup: { type: 'string', default: '500' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const ATTEMPTS = Number(flags.attempts);
@@ -91,6 +92,8 @@ async function startService(): Promise<{ child: ChildProcess; base: string }> {
       TOPIC_PREFIX: topicPrefix,
       REDIS_URL,
       REDIS_PREFIX: redisPrefix,
+      // Tracing off unless --trace, as in the tests: the figures are the booking path's own.
+      ...(flags.trace ? {} : { OTEL_SDK_DISABLED: 'true' }),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
     console.log(`| service CPU per attempt (ms)              | ${fmt(serviceCpu / results.length, 3)} |`);
     console.log(`| load generator CPU per attempt (ms)       | ${fmt((benchCpu.user + benchCpu.system) / 1000 / results.length, 3)} |`);
     console.log(`| machine load average (1 min)              | ${fmt(loadavg()[0] ?? 0, 2)} |`);
+    console.log(`| tracing in the service                    | ${(flags.trace ? 'on' : 'off').padStart(10)} |`);
     console.log('');
     console.log(`ratio=${(decidedPerSecond / raw.perSecond).toFixed(2)}`);
     console.log(`sellout_ratio=${(holdsPerSecond / raw.perSecond).toFixed(2)}`);
