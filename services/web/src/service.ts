@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { createHttpApp } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import type { WebConfig } from './config';
+import { buildClient } from './adapters/client-build';
 import { siteRoutes } from './http/site.routes';
 
 export interface WebService {
@@ -18,6 +19,8 @@ export interface WebOverrides {
   logger?: Logger;
   /** Readiness also turns false while the process drains (main.ts passes the shutdown handle's view). */
   draining?: () => boolean;
+  /** Outside production a missing client is built at start; false turns that off (tests). */
+  buildClient?: boolean;
 }
 
 /**
@@ -26,7 +29,10 @@ export interface WebOverrides {
  */
 export const defaultStaticDir = join(__dirname, '..', 'dist', 'client');
 
-/** Wires the web server: static client, `/config.json`, health and metrics. Does not listen. */
+/**
+ * Wires the web server: static client, `/config.json`, health and metrics. Does not listen.
+ * `start()` builds the client first when it is missing outside production.
+ */
 export function buildService(config: WebConfig, overrides: WebOverrides = {}): WebService {
   const logger = overrides.logger ?? createLogger({ service: 'web', level: config.LOG_LEVEL });
   const staticDir = config.STATIC_DIR ?? defaultStaticDir;
@@ -49,7 +55,12 @@ export function buildService(config: WebConfig, overrides: WebOverrides = {}): W
     app,
     staticDir,
     start: async () => {
-      if (!built()) logger.error('built client missing: the web server stays not ready until `vite build` ran', { staticDir });
+      if (built()) return;
+      if (config.NODE_ENV === 'production' || overrides.buildClient === false) {
+        logger.error('built client missing: the web server stays not ready until `vite build` ran', { staticDir });
+        return;
+      }
+      await buildClient(staticDir, logger);
     },
     stop: async () => undefined,
   };

@@ -72,15 +72,36 @@ describe('web server', () => {
 });
 
 describe('web server without a built client', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'web-empty-'));
-  const { app } = buildService(loadWebConfig({ STATIC_DIR: dir }), { logger });
+  const dirs: string[] = [];
+  const emptyDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'web-empty-'));
+    dirs.push(dir);
+    return dir;
+  };
 
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
-  it('when the build output is missing, then the server is not ready and pages answer 503 (counted)', async () => {
-    await request(app).get('/health/ready').expect(503);
-    const res = await request(app).get('/').expect(503);
+  it('when a production server starts without the build output, then it stays not ready and pages answer 503 (counted)', async () => {
+    const service = buildService(loadWebConfig({ STATIC_DIR: emptyDir(), NODE_ENV: 'production' }), { logger });
+    await service.start();
+    await request(service.app).get('/health/ready').expect(503);
+    const res = await request(service.app).get('/').expect(503);
     expect(res.text).toMatch(/not been built/);
     expect(await metricsText()).toMatch(/web_client_build_missing_total [1-9]/);
   });
+
+  it('when a development server starts without the build output, then it builds the client and becomes ready', async () => {
+    const dir = join(emptyDir(), 'client');
+    const service = buildService(loadWebConfig({ STATIC_DIR: dir, NODE_ENV: 'development' }), { logger });
+    await request(service.app).get('/health/ready').expect(503);
+    await service.start();
+    await request(service.app).get('/health/ready').expect(200);
+    const page = await request(service.app).get('/').expect(200);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+    expect(script).toBeDefined();
+    await request(service.app).get(script!).expect(200);
+    expect(await metricsText()).toMatch(/web_client_builds_total\{outcome="built"\} 1/);
+  }, 60_000);
 });

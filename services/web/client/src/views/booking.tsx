@@ -100,7 +100,9 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
                 <CardForm paymentId={p.id} amount={p.amount} currency={p.currency} onPaid={refresh} />
               ) : (
                 <p>
-                  <StatusBadge status={p.status}>{paymentStatusText(p.status)}</StatusBadge>
+                  <StatusBadge status={p.status}>
+                    <span data-testid="my-share-status">{paymentStatusText(p.status)}</span>
+                  </StatusBadge>
                 </p>
               )}
             </div>
