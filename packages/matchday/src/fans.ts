@@ -155,37 +155,52 @@ export async function signIn(client: ApiClient, userId: string, opts: { roles?: 
   return token;
 }
 
-/** Waits in the match's waiting room until admitted; returns the admission token. */
-async function admission(fan: Fan): Promise<string> {
+/**
+ * Waits in the match's waiting room until admitted; returns the admission token, or undefined when
+ * the room has closed meanwhile (the hold then goes in directly).
+ */
+async function admission(fan: Fan): Promise<string | undefined> {
   const joinPath = `/v1/waiting-room/${encodeURIComponent(fan.matchId)}/join`;
-  let ticket = await fan.client.expect<unknown>([200, 201], 'POST', joinPath, { idempotencyKey: true });
+  const join = async () => {
+    const res = await fan.client.post<unknown>(joinPath, undefined, { idempotencyKey: true });
+    if (res.status === 409 && ApiError.codeOf(res.body) === 'WAITING_ROOM_CLOSED') return undefined;
+    if (res.status !== 200 && res.status !== 201) throw new ApiError('POST', '/v1/waiting-room/{matchId}/join', res.status, res.body);
+    return res.body;
+  };
+  let ticket = await join();
   for (;;) {
+    if (ticket === undefined) return undefined;
     const ticketId = idOf(ticket, 'ticketId');
     const status = field<string>(ticket, 'status');
     const token = field<string>(ticket, 'admissionToken');
     if (status === 'admitted' && token) return token;
-    if (status === 'expired') ticket = await fan.client.expect<unknown>([200, 201], 'POST', joinPath, { idempotencyKey: true });
+    if (status === 'expired') ticket = await join();
     const after = Number(field(ticket, 'pollAfterSeconds') ?? 1);
     await sleep(Math.min(Math.max(after, 0.2), 5) * 1000 * (0.8 + Math.random() * 0.4));
     const res = await fan.client.get<unknown>(`/v1/waiting-room/${encodeURIComponent(fan.matchId)}/tickets/${encodeURIComponent(ticketId ?? '')}`);
     // A queue that lost its state (Redis restarted) forgets the ticket: join again, as an app would.
-    if (res.status === 404) ticket = await fan.client.expect<unknown>([200, 201], 'POST', joinPath, { idempotencyKey: true });
+    if (res.status === 404) ticket = await join();
     else if (res.status === 200) ticket = res.body;
     else throw new ApiError('GET', '/v1/waiting-room/{matchId}/tickets/{ticketId}', res.status, res.body);
   }
 }
 
-/** Places the hold, going through the waiting room when the gateway asks for an admission (428). */
+/**
+ * Places the hold, going through the waiting room when the gateway asks for an admission (428). An
+ * admission refused (403: used by an attempt whose answer was lost, or expired) means queueing
+ * again; the hold keeps one Idempotency-Key throughout, so an attempt that did get through is
+ * answered with the hold it made instead of a second one.
+ */
 async function placeHold(fan: Fan, result: FanResult): Promise<ApiResponse | undefined> {
   const key = randomUUID();
   const body = { matchId: fan.matchId, quantity: fan.quantity };
   let res = await fan.client.post('/v1/holds', body, { idempotencyKey: key });
-  if (res.status === 428) {
+  for (let queued = 0; (res.status === 428 || (res.status === 403 && queued > 0)) && queued < 4; queued++) {
     const t0 = Date.now();
     const token = await admission(fan);
-    result.waitedInRoomMs = Date.now() - t0;
+    result.waitedInRoomMs = (result.waitedInRoomMs ?? 0) + Date.now() - t0;
     result.holdAt = Date.now();
-    res = await fan.client.post('/v1/holds', body, { idempotencyKey: randomUUID(), headers: { 'x-admission-token': token } });
+    res = await fan.client.post('/v1/holds', body, { idempotencyKey: key, ...(token && { headers: { 'x-admission-token': token } }) });
   }
   return res;
 }
