@@ -10,10 +10,18 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'web', level: config.LOG_LEVEL });
   // Readiness reads the shutdown handle, which exists only once the server listens.
   const handle: { shutdown?: ShutdownHandle } = {};
-  const service = buildService(config, { logger, draining: () => handle.shutdown?.isShuttingDown() ?? false });
+  const service = buildService(config, {
+    logger,
+    draining: () => handle.shutdown?.isShuttingDown() ?? false,
+  });
   await service.start();
   const server = await listen(service.app, config.PORT, config.HOST);
-  logger.info('web listening', { port: config.PORT, host: config.HOST, gatewayUrl: config.GATEWAY_URL, staticDir: service.staticDir });
+  logger.info('web listening', {
+    port: config.PORT,
+    host: config.HOST,
+    gatewayUrl: config.GATEWAY_URL,
+    staticDir: service.staticDir,
+  });
   handle.shutdown = gracefulShutdown({
     server,
     logger,

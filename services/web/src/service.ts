@@ -46,7 +46,11 @@ export function buildService(config: WebConfig, overrides: WebOverrides = {}): W
       a.use(
         siteRoutes({
           staticDir,
-          client: { gatewayUrl: config.GATEWAY_URL, grafanaUrl: config.GRAFANA_URL, jaegerUrl: config.JAEGER_URL },
+          client: {
+            gatewayUrl: config.GATEWAY_URL,
+            grafanaUrl: config.GRAFANA_URL,
+            jaegerUrl: config.JAEGER_URL,
+          },
         }),
       );
     },
@@ -57,7 +61,9 @@ export function buildService(config: WebConfig, overrides: WebOverrides = {}): W
     start: async () => {
       if (built()) return;
       if (config.NODE_ENV === 'production' || overrides.buildClient === false) {
-        logger.error('built client missing: the web server stays not ready until `vite build` ran', { staticDir });
+        logger.error('built client missing: the web server stays not ready until `vite build` ran', {
+          staticDir,
+        });
         return;
       }
       await buildClient(staticDir, logger);

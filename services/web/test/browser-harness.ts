@@ -34,13 +34,26 @@ export function shellForTsxShim(): () => void {
 
 /** Builds the client (Vite) and the server bundle, so the platform serves the current source. */
 export function buildWeb(): void {
-  execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+  execFileSync('pnpm', ['run', 'build'], {
+    cwd: packageDir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 180_000,
+  });
 }
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -57,12 +70,17 @@ export class PageLog {
       } catch {
         // body gone (navigation)
       }
-      this.lines.push(`[${label}] ${res.request().method()} ${res.url().slice(gatewayUrl.length)} → ${res.status()} ${body}`);
+      this.lines.push(
+        `[${label}] ${res.request().method()} ${res.url().slice(gatewayUrl.length)} → ${res.status()} ${body}`,
+      );
     });
     page.on('pageerror', (err) => this.lines.push(`[${label}] page error: ${err.message}`));
     page.on('requestfailed', (req) => {
       // Requests cut short by a navigation are not failures.
-      if (req.url().startsWith(gatewayUrl) && req.failure()?.errorText !== 'net::ERR_ABORTED') this.lines.push(`[${label}] ${req.method()} ${req.url().slice(gatewayUrl.length)} failed: ${req.failure()?.errorText}`);
+      if (req.url().startsWith(gatewayUrl) && req.failure()?.errorText !== 'net::ERR_ABORTED')
+        this.lines.push(
+          `[${label}] ${req.method()} ${req.url().slice(gatewayUrl.length)} failed: ${req.failure()?.errorText}`,
+        );
     });
     return page;
   }
@@ -117,7 +135,12 @@ export class Screens {
 }
 
 /** Runs a scenario; on failure keeps a screenshot of each of its pages and says what the gateway refused. */
-export async function scenario(name: string, pages: Page[], log: PageLog, body: () => Promise<void>): Promise<void> {
+export async function scenario(
+  name: string,
+  pages: Page[],
+  log: PageLog,
+  body: () => Promise<void>,
+): Promise<void> {
   const from = log.lines.length;
   try {
     await body();
@@ -133,7 +156,12 @@ export async function scenario(name: string, pages: Page[], log: PageLog, body: 
 }
 
 /** Polls until `check` gives a value (not undefined/false), or fails with the last value seen. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -146,7 +174,9 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
+  );
 }
 
 export async function textOf(locator: Locator): Promise<string> {
@@ -154,11 +184,18 @@ export async function textOf(locator: Locator): Promise<string> {
 }
 
 /** Signs in through the client's development sign-in form. */
-export async function signIn(page: Page, webUrl: string, userId: string, roles: ('fan' | 'support' | 'admin')[]): Promise<void> {
+export async function signIn(
+  page: Page,
+  webUrl: string,
+  userId: string,
+  roles: ('fan' | 'support' | 'admin')[],
+): Promise<void> {
   await page.goto(`${webUrl}/#/signin`);
   await page.getByLabel('User id').fill(userId);
   for (const role of ['fan', 'support', 'admin'] as const) {
-    const box = page.getByRole('checkbox', { name: role === 'fan' ? 'Fan' : role === 'support' ? 'Support' : 'Admin' });
+    const box = page.getByRole('checkbox', {
+      name: role === 'fan' ? 'Fan' : role === 'support' ? 'Support' : 'Admin',
+    });
     if (roles.includes(role)) await box.check();
     else await box.uncheck();
   }
@@ -167,8 +204,14 @@ export async function signIn(page: Page, webUrl: string, userId: string, roles: 
 }
 
 /** A browser profile of its own (storage, device id): a laptop, or a phone-sized touch screen. */
-export async function newDevice(browser: Browser, kind: 'laptop' | 'phone' = 'laptop'): Promise<BrowserContext> {
-  const size = kind === 'phone' ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : { viewport: { width: 1280, height: 900 } };
+export async function newDevice(
+  browser: Browser,
+  kind: 'laptop' | 'phone' = 'laptop',
+): Promise<BrowserContext> {
+  const size =
+    kind === 'phone'
+      ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
+      : { viewport: { width: 1280, height: 900 } };
   return browser.newContext({ ...size, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
 }
 
@@ -177,11 +220,20 @@ export class Gateway {
   constructor(readonly url: string) {}
 
   async token(userId: string, roles: string[] = ['fan']): Promise<string> {
-    const res = await this.call<{ accessToken: string }>('POST', '/v1/auth/token', undefined, { userId, roles });
+    const res = await this.call<{ accessToken: string }>('POST', '/v1/auth/token', undefined, {
+      userId,
+      roles,
+    });
     return res.accessToken;
   }
 
-  async call<T = Record<string, unknown>>(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: {

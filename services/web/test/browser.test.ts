@@ -8,7 +8,20 @@ import { rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startPlatform, type Platform } from '@matchday/platform';
 import { closeTestKafka, publishRaw } from '@matchday/testkit';
-import { artifactsDir, buildWeb, Gateway, shellForTsxShim, launchChromium, newDevice, PageLog, scenario, Screens, signIn, textOf, until } from './browser-harness';
+import {
+  artifactsDir,
+  buildWeb,
+  Gateway,
+  shellForTsxShim,
+  launchChromium,
+  newDevice,
+  PageLog,
+  scenario,
+  Screens,
+  signIn,
+  textOf,
+  until,
+} from './browser-harness';
 
 const OFFSET = 200;
 const prefix = `web${randomBytes(3).toString('hex')}`;
@@ -116,7 +129,10 @@ describe('web client and operations console in Chromium', () => {
       await page.getByLabel('Expiry (MM/YY)').fill('12/34');
       await page.getByLabel('Security code').fill('123');
       await page.getByRole('button', { name: /^Pay / }).click();
-      await page.getByRole('alert').filter({ hasText: /declined/i }).waitFor();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /declined/i })
+        .waitFor();
       await screens.capture(page, '03-card-declined');
 
       await page.getByLabel('Card number').fill('4242 4242 4242 4242');
@@ -127,7 +143,10 @@ describe('web client and operations console in Chromium', () => {
 
       // The match list shows the two confirmed places as taken.
       await page.goto(`${platform.webUrl}/#/`);
-      await page.getByTestId(`match-${matchId}`).getByText('38 of 40 places left').waitFor({ timeout: 15_000 });
+      await page
+        .getByTestId(`match-${matchId}`)
+        .getByText('38 of 40 places left')
+        .waitFor({ timeout: 15_000 });
       expect(bookingId).toMatch(/[0-9a-f-]{36}/);
     });
   }, 180_000);
@@ -184,8 +203,17 @@ describe('web client and operations console in Chromium', () => {
 
       // The gateway learns it from match.hot; three fans are already queuing.
       const fanToken = await gateway.token(`fan3-${run}`);
-      await until('the gateway to open the waiting room', async () => (await gateway.call<{ hot: boolean }>('GET', `/v1/waiting-room/${matchId}`, fanToken)).hot);
-      for (const i of [1, 2, 3]) await gateway.call('POST', `/v1/waiting-room/${matchId}/join`, await gateway.token(`queue${i}-${run}`));
+      await until(
+        'the gateway to open the waiting room',
+        async () =>
+          (await gateway.call<{ hot: boolean }>('GET', `/v1/waiting-room/${matchId}`, fanToken)).hot,
+      );
+      for (const i of [1, 2, 3])
+        await gateway.call(
+          'POST',
+          `/v1/waiting-room/${matchId}/join`,
+          await gateway.token(`queue${i}-${run}`),
+        );
 
       await signIn(fan, platform.webUrl, `fan3-${run}`, ['fan']);
       await fan.goto(`${platform.webUrl}/#/matches/${matchId}`);
@@ -197,11 +225,15 @@ describe('web client and operations console in Chromium', () => {
       const first = Number(await textOf(position));
       expect(first).toBeGreaterThanOrEqual(2);
       await screens.capture(fan, '09-waiting-room');
-      await until('the queue position to move', async () => {
-        if (!(await position.isVisible())) return true;
-        const now = Number(await textOf(position));
-        return now < first;
-      }, 30_000);
+      await until(
+        'the queue position to move',
+        async () => {
+          if (!(await position.isVisible())) return true;
+          const now = Number(await textOf(position));
+          return now < first;
+        },
+        30_000,
+      );
       await fan.getByRole('heading', { name: 'Your hold' }).waitFor({ timeout: 40_000 });
       await screens.capture(fan, '10-admitted-hold');
     });
@@ -217,7 +249,12 @@ describe('web client and operations console in Chromium', () => {
     const booking = await gateway.call<{ bookingId: string }>('POST', '/v1/bookings', token, {
       holdId: hold.holdId,
       paymentMethod: 'pm_card_visa',
-      customer: { email: 'risky@example.com', country: 'DE', cardCountry: 'US', accountCreatedAt: new Date().toISOString() },
+      customer: {
+        email: 'risky@example.com',
+        country: 'DE',
+        cardCountry: 'US',
+        accountCreatedAt: new Date().toISOString(),
+      },
     });
 
     const admin = await device('admin');
@@ -242,7 +279,12 @@ describe('web client and operations console in Chromium', () => {
       await review.getByRole('button', { name: /^Approve/ }).click();
       await admin.getByText(`Booking ${booking.bookingId} was approved.`).waitFor();
       await screens.capture(admin, '12-fraud-approved');
-      await until('the approved booking to be confirmed', async () => (await bookingStatus(token, booking.bookingId)) === 'CONFIRMED', 60_000, 1000);
+      await until(
+        'the approved booking to be confirmed',
+        async () => (await bookingStatus(token, booking.bookingId)) === 'CONFIRMED',
+        60_000,
+        1000,
+      );
 
       // Support looks the booking up and follows it into its traces.
       await admin.goto(`${platform.webUrl}/#/ops/search`);
@@ -301,7 +343,12 @@ describe('web client and operations console in Chromium', () => {
       await ana.getByLabel('Places', { exact: true }).fill('3');
       await ana.getByRole('button', { name: 'Change places' }).click();
       await ana.getByTestId('booking-change').waitFor();
-      await until('the extra place to be paid and applied', async () => (await textOf(ana.getByTestId('booking-places'))) === '3', 60_000, 500);
+      await until(
+        'the extra place to be paid and applied',
+        async () => (await textOf(ana.getByTestId('booking-places'))) === '3',
+        60_000,
+        500,
+      );
       await ana.getByLabel('Move to').selectOption(laterId);
       await ana.getByRole('button', { name: 'Move my booking' }).click();
       await ana.getByRole('heading', { name: laterTitle }).waitFor({ timeout: 60_000 });
@@ -332,7 +379,14 @@ describe('web client and operations console in Chromium', () => {
       await publishRaw(`${prefix}.inventory.events`, {
         key: matchId,
         value: '{"matchId": ',
-        headers: { ce_id: randomUUID(), ce_type: 'match.hot.v1', ce_source: 'web-test', ce_specversion: '1.0', ce_time: new Date().toISOString(), ce_subject: matchId },
+        headers: {
+          ce_id: randomUUID(),
+          ce_type: 'match.hot.v1',
+          ce_source: 'web-test',
+          ce_specversion: '1.0',
+          ce_time: new Date().toISOString(),
+          ce_subject: matchId,
+        },
       });
       await admin.goto(`${platform.webUrl}/#/ops/dlq`);
       await admin.getByLabel('Consumer').selectOption('gateway');

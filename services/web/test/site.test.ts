@@ -18,14 +18,22 @@ function builtClient(): string {
 
 describe('web server', () => {
   const dir = builtClient();
-  const config = loadWebConfig({ STATIC_DIR: dir, GATEWAY_URL: 'http://api.matchday.test:8080/', JAEGER_URL: 'http://jaeger.test:16686' });
+  const config = loadWebConfig({
+    STATIC_DIR: dir,
+    GATEWAY_URL: 'http://api.matchday.test:8080/',
+    JAEGER_URL: 'http://jaeger.test:16686',
+  });
   const { app } = buildService(config, { logger });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('when the client starts, then /config.json tells it the gateway and dashboard origins, never cached', async () => {
     const res = await request(app).get('/config.json').expect(200);
-    expect(res.body).toEqual({ gatewayUrl: 'http://api.matchday.test:8080', grafanaUrl: 'http://127.0.0.1:3000', jaegerUrl: 'http://jaeger.test:16686' });
+    expect(res.body).toEqual({
+      gatewayUrl: 'http://api.matchday.test:8080',
+      grafanaUrl: 'http://127.0.0.1:3000',
+      jaegerUrl: 'http://jaeger.test:16686',
+    });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
@@ -56,7 +64,10 @@ describe('web server', () => {
   });
 
   it('when a browser reports an uncaught error, then it is counted', async () => {
-    await request(app).post('/client-errors').send({ kind: 'error', message: 'x is undefined', route: '#/holds/h1' }).expect(204);
+    await request(app)
+      .post('/client-errors')
+      .send({ kind: 'error', message: 'x is undefined', route: '#/holds/h1' })
+      .expect(204);
     expect(await metricsText()).toMatch(/web_client_errors_total\{kind="error"\} [1-9]/);
   });
 
@@ -84,7 +95,9 @@ describe('web server without a built client', () => {
   });
 
   it('when a production server starts without the build output, then it stays not ready and pages answer 503 (counted)', async () => {
-    const service = buildService(loadWebConfig({ STATIC_DIR: emptyDir(), NODE_ENV: 'production' }), { logger });
+    const service = buildService(loadWebConfig({ STATIC_DIR: emptyDir(), NODE_ENV: 'production' }), {
+      logger,
+    });
     await service.start();
     await request(service.app).get('/health/ready').expect(503);
     const res = await request(service.app).get('/').expect(503);

@@ -1,7 +1,16 @@
 import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import { AppContext, type AppState, type ClientConfig } from './app-context';
 import { createApiClient } from './lib/api';
-import { deviceId, type Identity, isStaff, loadIdentity, loadSessionId, type Role, saveIdentity, saveSessionId } from './lib/auth';
+import {
+  deviceId,
+  type Identity,
+  isStaff,
+  loadIdentity,
+  loadSessionId,
+  type Role,
+  saveIdentity,
+  saveSessionId,
+} from './lib/auth';
 import { href, type Route, useRoute } from './lib/router';
 import { OpsConsole } from './ops/console';
 import { BookingPage } from './views/booking';
@@ -33,7 +42,9 @@ function NotFound() {
 /** Pages that need a signed-in user show the sign-in form first, then the page. */
 function needsSignIn(route: Route): boolean {
   const first = route.parts[0];
-  return first === 'holds' || first === 'bookings' || first === 'pay' || first === 'transfers' || first === 'ops';
+  return (
+    first === 'holds' || first === 'bookings' || first === 'pay' || first === 'transfers' || first === 'ops'
+  );
 }
 
 function Page({ route, app }: { route: Route; app: AppState }) {
@@ -90,8 +101,17 @@ export function App({ config }: { config: ClientConfig }) {
 
   const signIn = useCallback(
     async (userId: string, roles: Role[]) => {
-      const answer = await api.post<TokenAnswer>('/v1/auth/token', { userId, roles, deviceId: deviceId() }, { anonymous: true });
-      const next: Identity = { userId, roles, token: answer.accessToken, expiresAt: Date.now() + answer.expiresIn * 1000 };
+      const answer = await api.post<TokenAnswer>(
+        '/v1/auth/token',
+        { userId, roles, deviceId: deviceId() },
+        { anonymous: true },
+      );
+      const next: Identity = {
+        userId,
+        roles,
+        token: answer.accessToken,
+        expiresAt: Date.now() + answer.expiresIn * 1000,
+      };
       saveIdentity(next);
       setIdentity(next);
     },
@@ -109,7 +129,11 @@ export function App({ config }: { config: ClientConfig }) {
 
   return (
     <AppContext.Provider value={app}>
-      <a class="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      <a
+        class="skip-link"
+        href="#main"
+        onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}
+      >
         Skip to content
       </a>
       <header class="site-header">
@@ -143,7 +167,8 @@ export function App({ config }: { config: ClientConfig }) {
           {identity ? (
             <>
               <span data-testid="signed-in-as">
-                Signed in as <strong>{identity.userId}</strong> <span class="muted">({identity.roles.join(', ')})</span>
+                Signed in as <strong>{identity.userId}</strong>{' '}
+                <span class="muted">({identity.roles.join(', ')})</span>
               </span>{' '}
               <button type="button" class="button-small" onClick={signOut}>
                 Sign out
@@ -161,7 +186,10 @@ export function App({ config }: { config: ClientConfig }) {
         {announcement}
       </div>
       <footer class="site-footer">
-        <p class="muted">Matchday development build. Payments go to a local test provider: use the test card 4242 4242 4242 4242.</p>
+        <p class="muted">
+          Matchday development build. Payments go to a local test provider: use the test card 4242 4242 4242
+          4242.
+        </p>
       </footer>
     </AppContext.Provider>
   );

@@ -27,7 +27,13 @@ export function ErrorText({ message, id }: { message: string | undefined; id?: s
 }
 
 /** News that does not interrupt (saved, joined the queue, …). */
-export function Notice({ children, tone = 'info' }: { children: ComponentChildren; tone?: 'info' | 'success' | 'warning' }) {
+export function Notice({
+  children,
+  tone = 'info',
+}: {
+  children: ComponentChildren;
+  tone?: 'info' | 'success' | 'warning';
+}) {
   return (
     <div class={`notice notice-${tone}`} role="status">
       {children}
@@ -52,7 +58,15 @@ export function Money({ minor, currency }: { minor: number | undefined; currency
  * A visible countdown. The digits change every second without being read out; screen readers
  * get the time left in words when it crosses each minute (and in the last 10 seconds).
  */
-export function Countdown({ until, label, onExpired }: { until: string | undefined; label: string; onExpired?: () => void }) {
+export function Countdown({
+  until,
+  label,
+  onExpired,
+}: {
+  until: string | undefined;
+  label: string;
+  onExpired?: () => void;
+}) {
   const left = useSecondsLeft(until);
   const fired = useRef(false);
   useEffect(() => {

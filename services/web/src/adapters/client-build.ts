@@ -32,7 +32,17 @@ export async function buildClient(staticDir: string, logger: Logger): Promise<bo
   const scratch = `${staticDir}-build-${process.pid}`;
   const started = Date.now();
   try {
-    const args = [viteCli(), 'build', '--config', join(packageDir, 'vite.config.mts'), '--outDir', scratch, '--emptyOutDir', '--logLevel', 'warn'];
+    const args = [
+      viteCli(),
+      'build',
+      '--config',
+      join(packageDir, 'vite.config.mts'),
+      '--outDir',
+      scratch,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ];
     await run(process.execPath, args, { cwd: packageDir, timeout: 120_000 });
     if (existsSync(join(staticDir, 'index.html'))) rmSync(scratch, { recursive: true, force: true });
     else renameSync(scratch, staticDir);

@@ -80,20 +80,32 @@ export function siteRoutes(deps: SiteDeps): Router {
   r.post('/client-errors', validate(schemas.clientError), (req, res) => {
     const { body } = parsed<typeof schemas.clientError>(res);
     clientErrors.inc({ kind: body.kind });
-    req.log.warn('client error reported by a browser', { kind: body.kind, message: body.message, route: body.route, stack: body.stack });
+    req.log.warn('client error reported by a browser', {
+      kind: body.kind,
+      message: body.message,
+      route: body.route,
+      stack: body.stack,
+    });
     res.status(204).end();
   });
 
   r.use(
     '/assets',
-    express.static(join(deps.staticDir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: true }),
+    express.static(join(deps.staticDir, 'assets'), {
+      index: false,
+      immutable: true,
+      maxAge: '365d',
+      fallthrough: true,
+    }),
   );
   r.use(express.static(deps.staticDir, { index: false, maxAge: 0 }));
 
   const page = (req: Request, res: Response) => {
     if (!existsSync(indexFile)) {
       missingBuild.inc();
-      req.log.error('built client missing: run the build (vite build) before starting the web server', { indexFile });
+      req.log.error('built client missing: run the build (vite build) before starting the web server', {
+        indexFile,
+      });
       res.status(503).type('text/plain').send('The web client has not been built.');
       return;
     }

@@ -62,7 +62,9 @@ function toProblem(status: number, body: unknown, statusText: string): Problem {
 
 /** Query string from the defined values only: `qs({a: 1, b: undefined})` → `?a=1`. */
 export function qs(params: Record<string, string | number | boolean | undefined>): string {
-  const entries = Object.entries(params).filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== '');
+  const entries = Object.entries(params).filter(
+    (e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== '',
+  );
   if (entries.length === 0) return '';
   return `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}`;
 }
@@ -71,9 +73,21 @@ export function qs(params: Record<string, string | number | boolean | undefined>
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
-  async function request<T>(method: string, path: string, body: unknown, opts: RequestOptions = {}, asText = false): Promise<T> {
-    const accept = asText ? 'text/html, application/problem+json' : 'application/json, application/problem+json';
-    const headers: Record<string, string> = { Accept: accept, 'Device-Id': options.deviceId(), ...opts.headers };
+  async function request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    opts: RequestOptions = {},
+    asText = false,
+  ): Promise<T> {
+    const accept = asText
+      ? 'text/html, application/problem+json'
+      : 'application/json, application/problem+json';
+    const headers: Record<string, string> = {
+      Accept: accept,
+      'Device-Id': options.deviceId(),
+      ...opts.headers,
+    };
     const token = opts.anonymous ? undefined : options.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';

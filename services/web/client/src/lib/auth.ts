@@ -30,9 +30,19 @@ export function loadIdentity(now = Date.now()): Identity | undefined {
   if (!raw) return undefined;
   try {
     const parsed = JSON.parse(raw) as Partial<Identity>;
-    if (typeof parsed.token !== 'string' || typeof parsed.userId !== 'string' || typeof parsed.expiresAt !== 'number') return undefined;
+    if (
+      typeof parsed.token !== 'string' ||
+      typeof parsed.userId !== 'string' ||
+      typeof parsed.expiresAt !== 'number'
+    )
+      return undefined;
     if (parsed.expiresAt <= now) return undefined;
-    return { userId: parsed.userId, token: parsed.token, expiresAt: parsed.expiresAt, roles: Array.isArray(parsed.roles) ? parsed.roles : ['fan'] };
+    return {
+      userId: parsed.userId,
+      token: parsed.token,
+      expiresAt: parsed.expiresAt,
+      roles: Array.isArray(parsed.roles) ? parsed.roles : ['fan'],
+    };
   } catch {
     return undefined;
   }
@@ -69,4 +79,5 @@ export function saveSessionId(id: string): void {
 
 export const isStaff = (identity: Identity | undefined): boolean =>
   !!identity && (identity.roles.includes('admin') || identity.roles.includes('support'));
-export const isAdmin = (identity: Identity | undefined): boolean => !!identity && identity.roles.includes('admin');
+export const isAdmin = (identity: Identity | undefined): boolean =>
+  !!identity && identity.roles.includes('admin');

@@ -14,9 +14,21 @@ export const TEST_CARDS: readonly TestCard[] = [
   { number: '4242424242424242', paymentMethod: 'pm_card_visa', label: 'Visa, succeeds' },
   { number: '5555555555554444', paymentMethod: 'pm_card_mastercard', label: 'Mastercard, succeeds' },
   { number: '4000000000000002', paymentMethod: 'pm_card_chargeDeclined', label: 'Declined' },
-  { number: '4000000000009995', paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds', label: 'Declined, insufficient funds' },
-  { number: '4000000000000069', paymentMethod: 'pm_card_chargeDeclinedExpiredCard', label: 'Declined, expired card' },
-  { number: '4000002500003155', paymentMethod: 'pm_card_authenticationRequired', label: 'Needs authentication' },
+  {
+    number: '4000000000009995',
+    paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds',
+    label: 'Declined, insufficient funds',
+  },
+  {
+    number: '4000000000000069',
+    paymentMethod: 'pm_card_chargeDeclinedExpiredCard',
+    label: 'Declined, expired card',
+  },
+  {
+    number: '4000002500003155',
+    paymentMethod: 'pm_card_authenticationRequired',
+    label: 'Needs authentication',
+  },
   { number: '4000000000000259', paymentMethod: 'pm_card_disputed', label: 'Succeeds, then disputed' },
 ];
 
@@ -46,7 +58,8 @@ export interface CardInput {
   cvc: string;
 }
 
-export type CardResult = { ok: true; paymentMethod: string } | { ok: false; field: keyof CardInput; message: string };
+export type CardResult =
+  { ok: true; paymentMethod: string } | { ok: false; field: keyof CardInput; message: string };
 
 /** Checks the form and maps a test card number to the payment method the sandbox understands. */
 export function cardToPaymentMethod(input: CardInput, now: Date = new Date()): CardResult {
@@ -54,15 +67,22 @@ export function cardToPaymentMethod(input: CardInput, now: Date = new Date()): C
   if (!luhnValid(digits)) return { ok: false, field: 'number', message: 'That card number is not valid.' };
   const card = TEST_CARDS.find((c) => c.number === digits);
   if (!card) {
-    return { ok: false, field: 'number', message: 'This is a test environment: use a test card such as 4242 4242 4242 4242.' };
+    return {
+      ok: false,
+      field: 'number',
+      message: 'This is a test environment: use a test card such as 4242 4242 4242 4242.',
+    };
   }
   const expiry = /^\s*(\d{1,2})\s*\/\s*(\d{2}|\d{4})\s*$/.exec(input.expiry);
   if (!expiry) return { ok: false, field: 'expiry', message: 'Enter the expiry date as MM/YY.' };
   const month = Number(expiry[1]);
   const year = expiry[2]!.length === 2 ? 2000 + Number(expiry[2]) : Number(expiry[2]);
-  if (month < 1 || month > 12) return { ok: false, field: 'expiry', message: 'Enter the expiry date as MM/YY.' };
+  if (month < 1 || month > 12)
+    return { ok: false, field: 'expiry', message: 'Enter the expiry date as MM/YY.' };
   // A card is valid until the end of its expiry month.
-  if (new Date(year, month, 1).getTime() <= now.getTime()) return { ok: false, field: 'expiry', message: 'This card has expired.' };
-  if (!/^\d{3,4}$/.test(input.cvc.trim())) return { ok: false, field: 'cvc', message: 'Enter the 3 or 4 digit security code.' };
+  if (new Date(year, month, 1).getTime() <= now.getTime())
+    return { ok: false, field: 'expiry', message: 'This card has expired.' };
+  if (!/^\d{3,4}$/.test(input.cvc.trim()))
+    return { ok: false, field: 'cvc', message: 'Enter the 3 or 4 digit security code.' };
   return { ok: true, paymentMethod: card.paymentMethod };
 }

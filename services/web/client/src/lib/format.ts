@@ -12,7 +12,9 @@ export function formatMoney(minor: number, currency: string, locale?: string): s
 /** How many minor units one major unit of `currency` has (100 for EUR, 1 for JPY). */
 export function minorPerMajor(currency: string): number {
   try {
-    const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    const digits =
+      new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2;
     return 10 ** digits;
   } catch {
     return 100;

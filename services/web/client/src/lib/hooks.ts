@@ -13,7 +13,11 @@ export interface Loaded<T> {
  * visible (live availability, booking status). A failed refresh keeps the last good data and shows
  * the error next to it.
  */
-export function useLoad<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[], intervalMs?: number): Loaded<T> {
+export function useLoad<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  deps: unknown[],
+  intervalMs?: number,
+): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [loading, setLoading] = useState(true);
@@ -62,7 +66,8 @@ export function useLoad<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknow
 
 /** Seconds left until `iso`, ticking every second. */
 export function useSecondsLeft(iso: string | undefined): number | undefined {
-  const compute = () => (iso ? Math.max(0, Math.round((new Date(iso).getTime() - Date.now()) / 1000)) : undefined);
+  const compute = () =>
+    iso ? Math.max(0, Math.round((new Date(iso).getTime() - Date.now()) / 1000)) : undefined;
   const [left, setLeft] = useState(compute);
   useEffect(() => {
     setLeft(compute());

@@ -50,4 +50,12 @@ export function listOf(v: unknown, ...names: string[]): Json[] {
 }
 
 export const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : isObject(x) ? (str(x, 'message', 'reason', 'code', 'rule', 'name') ?? JSON.stringify(x)) : String(x))) : [];
+  Array.isArray(v)
+    ? v.map((x) =>
+        typeof x === 'string'
+          ? x
+          : isObject(x)
+            ? (str(x, 'message', 'reason', 'code', 'rule', 'name') ?? JSON.stringify(x))
+            : String(x),
+      )
+    : [];

@@ -168,16 +168,30 @@ export function toPayment(raw: unknown): PaymentView {
 
 /** Payment statuses after which the payer has nothing left to do. */
 export function paymentSettled(status: string): boolean {
-  return ['authorized', 'requires_capture', 'captured', 'succeeded', 'refunded', 'partially_refunded', 'reversed', 'canceled', 'cancelled'].includes(
-    status.toLowerCase(),
-  );
+  return [
+    'authorized',
+    'requires_capture',
+    'captured',
+    'succeeded',
+    'refunded',
+    'partially_refunded',
+    'reversed',
+    'canceled',
+    'cancelled',
+  ].includes(status.toLowerCase());
 }
 
 /** Whether the payer can (still) pay this share with a card. */
 export function paymentPayable(status: string): boolean {
-  return ['pending', 'created', 'requires_payment_method', 'requires_confirmation', 'requires_action', 'failed', 'declined'].includes(
-    status.toLowerCase(),
-  );
+  return [
+    'pending',
+    'created',
+    'requires_payment_method',
+    'requires_confirmation',
+    'requires_action',
+    'failed',
+    'declined',
+  ].includes(status.toLowerCase());
 }
 
 export interface SessionView {
@@ -185,7 +199,14 @@ export interface SessionView {
   step: string;
   matchId?: string;
   hold?: { holdId: string; status: string; quantity: number; expiresAt?: string; secondsLeft?: number };
-  booking?: { bookingId: string; status: string; amount?: number; currency?: string; paymentDeadline?: string; secondsLeft?: number };
+  booking?: {
+    bookingId: string;
+    status: string;
+    amount?: number;
+    currency?: string;
+    paymentDeadline?: string;
+    secondsLeft?: number;
+  };
 }
 
 export function toSession(raw: unknown): SessionView {

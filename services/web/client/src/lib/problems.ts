@@ -35,7 +35,8 @@ const BY_CODE: Record<string, string> = {
   MODIFICATION_NOOP: 'Nothing to change: the booking already looks like that.',
   NO_MATCH_AT_TIME: 'There is no match at that date and time.',
   CURRENCY_MISMATCH: 'The new match is sold in another currency, so the booking cannot be moved there.',
-  CONCURRENT_MODIFICATION: 'This booking was changed at the same time somewhere else. Please refresh and try again.',
+  CONCURRENT_MODIFICATION:
+    'This booking was changed at the same time somewhere else. Please refresh and try again.',
   TRANSFER_NOT_FOUND: 'We could not find this transfer.',
   TRANSFER_EXPIRED: 'This transfer offer has expired.',
   TRANSFER_NOT_PENDING: 'This transfer has already been answered.',
@@ -95,7 +96,8 @@ export function asSentence(text: string): string {
 
 function retryHint(seconds: number | undefined): string {
   if (!seconds || seconds <= 0) return 'Please wait a moment and try again.';
-  if (seconds < 90) return `Please wait ${Math.ceil(seconds)} second${Math.ceil(seconds) === 1 ? '' : 's'} and try again.`;
+  if (seconds < 90)
+    return `Please wait ${Math.ceil(seconds)} second${Math.ceil(seconds) === 1 ? '' : 's'} and try again.`;
   return `Please wait about ${Math.ceil(seconds / 60)} minutes and try again.`;
 }
 
@@ -115,7 +117,8 @@ export function problemSentence(problem: Problem, retryAfterHeader?: number): st
       .slice(0, 3);
     return asSentence(`Some of the details are not valid: ${fields.join('; ')}`);
   }
-  if (problem.status >= 500 && problem.status !== 503) return 'Something went wrong on our side. Please try again in a moment.';
+  if (problem.status >= 500 && problem.status !== 503)
+    return 'Something went wrong on our side. Please try again in a moment.';
   if (problem.status === 503) return BY_STATUS[503]!;
   if (problem.detail && problem.status !== 401) return asSentence(problem.detail);
   return BY_STATUS[problem.status] ?? asSentence(problem.title ?? 'That did not work. Please try again');

@@ -25,9 +25,20 @@ function reviewLine(review: Json): string | undefined {
 export function OpsBooking({ bookingId }: { bookingId: string }) {
   const { api, config, identity } = useApp();
   const id = encodeURIComponent(bookingId);
-  const booking = useLoad(async (signal) => toBooking(await api.get(`/v1/admin/bookings/${id}`, { signal })), [bookingId], 10000);
-  const payments = useLoad(async (signal) => listOf(await api.get(`/v1/admin/payments${qs({ bookingId })}`, { signal }), 'payments').map(toPayment), [bookingId]);
-  const fraud = useLoad(async (signal) => listOf(await api.get(`/v1/admin/fraud/assessments/${id}`, { signal }), 'assessments'), [bookingId]);
+  const booking = useLoad(
+    async (signal) => toBooking(await api.get(`/v1/admin/bookings/${id}`, { signal })),
+    [bookingId],
+    10000,
+  );
+  const payments = useLoad(
+    async (signal) =>
+      listOf(await api.get(`/v1/admin/payments${qs({ bookingId })}`, { signal }), 'payments').map(toPayment),
+    [bookingId],
+  );
+  const fraud = useLoad(
+    async (signal) => listOf(await api.get(`/v1/admin/fraud/assessments/${id}`, { signal }), 'assessments'),
+    [bookingId],
+  );
   const [reason, setReason] = useState('');
   const [done, setDone] = useState<string | undefined>();
   const cancel = useAction();
@@ -56,10 +67,20 @@ export function OpsBooking({ bookingId }: { bookingId: string }) {
             ]}
           />
           <p class="links">
-            <a href={jaegerLink(config.jaegerUrl, links)} target="_blank" rel="noopener noreferrer" data-testid="jaeger-link">
+            <a
+              href={jaegerLink(config.jaegerUrl, links)}
+              target="_blank"
+              rel="noopener noreferrer"
+              data-testid="jaeger-link"
+            >
               Trace in Jaeger<span class="visually-hidden"> (opens in a new tab)</span>
             </a>{' '}
-            <a href={grafanaLink(config.grafanaUrl, links)} target="_blank" rel="noopener noreferrer" data-testid="grafana-link">
+            <a
+              href={grafanaLink(config.grafanaUrl, links)}
+              target="_blank"
+              rel="noopener noreferrer"
+              data-testid="grafana-link"
+            >
               Trace in Grafana<span class="visually-hidden"> (opens in a new tab)</span>
             </a>
           </p>
@@ -77,7 +98,8 @@ export function OpsBooking({ bookingId }: { bookingId: string }) {
         <ul class="plain">
           {(fraud.data ?? []).map((a, i) => (
             <li key={str(a, 'id') ?? i} data-testid="fraud-assessment">
-              <strong>{str(a, 'decision') ?? '—'}</strong> (score {num(a, 'score') ?? '—'}, {formatDateTime(str(a, 'createdAt'))})
+              <strong>{str(a, 'decision') ?? '—'}</strong> (score {num(a, 'score') ?? '—'},{' '}
+              {formatDateTime(str(a, 'createdAt'))})
               <ul>
                 {(Array.isArray(a.reasons) ? a.reasons : []).map((r, j) => (
                   <li key={j}>{reasonText(r)}</li>
@@ -105,7 +127,12 @@ export function OpsBooking({ bookingId }: { bookingId: string }) {
           {done && <Notice tone="success">{done}</Notice>}
           <div class="field">
             <label for="admin-cancel-reason">Reason</label>
-            <input id="admin-cancel-reason" required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+            <input
+              id="admin-cancel-reason"
+              required
+              value={reason}
+              onInput={(e) => setReason(e.currentTarget.value)}
+            />
           </div>
           <ErrorText message={cancel.error} />
           <button type="submit" class="danger" disabled={cancel.busy || !reason.trim()}>

@@ -38,7 +38,12 @@ export function OpsConsole({ section, id }: { section: string | undefined; id: s
         <ul>
           {visible.map((s) => (
             <li key={s.id}>
-              <a href={href('ops', s.id)} aria-current={current === s.id || (current === 'bookings' && s.id === 'search') ? 'page' : undefined}>
+              <a
+                href={href('ops', s.id)}
+                aria-current={
+                  current === s.id || (current === 'bookings' && s.id === 'search') ? 'page' : undefined
+                }
+              >
                 {s.label}
               </a>
             </li>
@@ -53,7 +58,9 @@ export function OpsConsole({ section, id }: { section: string | undefined; id: s
         {current === 'reconciliation' && (id ? <ReconciliationRun runId={id} /> : <Reconciliation />)}
         {current === 'dlq' && <DeadLetters />}
         {current === 'health' && <Health />}
-        {!SECTIONS.some((s) => s.id === current) && current !== 'bookings' && <PageTitle>Unknown section</PageTitle>}
+        {!SECTIONS.some((s) => s.id === current) && current !== 'bookings' && (
+          <PageTitle>Unknown section</PageTitle>
+        )}
       </div>
     </div>
   );

@@ -5,7 +5,14 @@ import { useAction, useLoad } from '../lib/hooks';
 import { listOf, num, obj, str } from '../lib/json';
 import { ErrorText, Loading, Notice, PageTitle, TableWrap } from '../ui';
 
-export const CONSUMERS = ['booking', 'payment', 'notification', 'fraud', 'reconciliation', 'gateway'] as const;
+export const CONSUMERS = [
+  'booking',
+  'payment',
+  'notification',
+  'fraud',
+  'reconciliation',
+  'gateway',
+] as const;
 
 /** Dead-letter topics per consumer group: what failed and why, and replaying them once fixed. */
 export function DeadLetters() {
@@ -13,7 +20,12 @@ export function DeadLetters() {
   const [service, setService] = useState<string>('booking');
   const [done, setDone] = useState<string | undefined>();
   const letters = useLoad(
-    async (signal) => listOf(await api.get(`/v1/admin/dlq/${encodeURIComponent(service)}?limit=100`, { signal }), 'deadLetters', 'messages'),
+    async (signal) =>
+      listOf(
+        await api.get(`/v1/admin/dlq/${encodeURIComponent(service)}?limit=100`, { signal }),
+        'deadLetters',
+        'messages',
+      ),
     [service],
   );
   const replay = useAction();
@@ -46,7 +58,9 @@ export function DeadLetters() {
       {letters.data && (
         <section aria-labelledby="dlq-title">
           <h2 id="dlq-title" data-testid="dlq-count">
-            {letters.data.length === 0 ? `No dead letters for ${service}` : `${letters.data.length} dead letter${letters.data.length === 1 ? '' : 's'} for ${service}`}
+            {letters.data.length === 0
+              ? `No dead letters for ${service}`
+              : `${letters.data.length} dead letter${letters.data.length === 1 ? '' : 's'} for ${service}`}
           </h2>
           {letters.data.length > 0 && (
             <>
@@ -91,7 +105,9 @@ export function DeadLetters() {
                   void replay.run(async () => {
                     const res = obj(await api.post(`/v1/admin/dlq/${encodeURIComponent(service)}/replay`));
                     const n = num(res, 'replayed') ?? 0;
-                    setDone(`${n} message${n === 1 ? ' was' : 's were'} sent back to ${service} for another try.`);
+                    setDone(
+                      `${n} message${n === 1 ? ' was' : 's were'} sent back to ${service} for another try.`,
+                    );
                     letters.reload();
                   })
                 }

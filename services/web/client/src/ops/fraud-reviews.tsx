@@ -14,8 +14,10 @@ export function reasonText(r: unknown): string {
   const detail = str(r, 'detail', 'message', 'description');
   const rule = str(r, 'rule', 'code', 'name');
   const weight = num(r, 'weight', 'score');
-  const tail = [rule, weight !== undefined ? `${weight >= 0 ? '+' : ''}${weight}` : undefined].filter(Boolean).join(', ');
-  return detail ? (tail ? `${detail} (${tail})` : detail) : (tail || JSON.stringify(r));
+  const tail = [rule, weight !== undefined ? `${weight >= 0 ? '+' : ''}${weight}` : undefined]
+    .filter(Boolean)
+    .join(', ');
+  return detail ? (tail ? `${detail} (${tail})` : detail) : tail || JSON.stringify(r);
 }
 
 interface Review {
@@ -48,12 +50,19 @@ function toReview(raw: Json): Review {
 /** The fraud review queue: each case with the reasons behind its score, approved or rejected by an admin. */
 export function FraudReviews() {
   const { api } = useApp();
-  const reviews = useLoad(async (signal) => listOf(await api.get('/v1/admin/fraud/reviews', { signal }), 'reviews').map(toReview), [], 10000);
+  const reviews = useLoad(
+    async (signal) => listOf(await api.get('/v1/admin/fraud/reviews', { signal }), 'reviews').map(toReview),
+    [],
+    10000,
+  );
   const [done, setDone] = useState<string | undefined>();
   return (
     <>
       <PageTitle>Fraud reviews</PageTitle>
-      <p class="muted">Bookings whose risk score asks for a person. A review left open past its deadline is blocked automatically.</p>
+      <p class="muted">
+        Bookings whose risk score asks for a person. A review left open past its deadline is blocked
+        automatically.
+      </p>
       {done && <Notice tone="success">{done}</Notice>}
       {reviews.loading && !reviews.data && <Loading what="the review queue" />}
       <ErrorText message={reviews.error} />
@@ -80,7 +89,10 @@ function ReviewCard({ review: r, onResolved }: { review: Review; onResolved: (s:
   const action = useAction();
   const resolve = (decision: 'allow' | 'block') =>
     action.run(async () => {
-      await api.post(`/v1/admin/fraud/reviews/${encodeURIComponent(r.id)}/resolve`, { decision, ...(note.trim() ? { note: note.trim() } : {}) });
+      await api.post(`/v1/admin/fraud/reviews/${encodeURIComponent(r.id)}/resolve`, {
+        decision,
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
       onResolved(`Booking ${r.bookingId ?? r.id} was ${decision === 'allow' ? 'approved' : 'rejected'}.`);
     });
   const headingId = `review-${r.id}`;
@@ -107,7 +119,12 @@ function ReviewCard({ review: r, onResolved }: { review: Review; onResolved: (s:
         <>
           <div class="field">
             <label for={`note-${r.id}`}>Note (optional)</label>
-            <textarea id={`note-${r.id}`} rows={2} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+            <textarea
+              id={`note-${r.id}`}
+              rows={2}
+              value={note}
+              onInput={(e) => setNote(e.currentTarget.value)}
+            />
           </div>
           <ErrorText message={action.error} />
           <div class="actions">

@@ -4,10 +4,23 @@ import { type Json, listOf, num, obj, str } from '../lib/json';
 import { ApiError, errorSentence } from '../lib/api';
 import { ErrorText, Loading, PageTitle, TableWrap } from '../ui';
 
-const SERVICES = ['gateway', 'booking', 'payment', 'notification', 'fraud', 'reconciliation', 'webhook-ingest'] as const;
+const SERVICES = [
+  'gateway',
+  'booking',
+  'payment',
+  'notification',
+  'fraud',
+  'reconciliation',
+  'webhook-ingest',
+] as const;
 const PROVIDERS = ['stripe', 'twilio', 'sendgrid', 'fcm', 'vonage', 'smtp', 'webpush'];
 
-const STATE_TEXT: Record<string, string> = { closed: 'Closed (healthy)', open: 'Open (calls refused)', halfOpen: 'Half-open (testing)', half_open: 'Half-open (testing)' };
+const STATE_TEXT: Record<string, string> = {
+  closed: 'Closed (healthy)',
+  open: 'Open (calls refused)',
+  halfOpen: 'Half-open (testing)',
+  half_open: 'Half-open (testing)',
+};
 
 interface ServiceBreakers {
   service: string;
@@ -23,7 +36,10 @@ export function Health() {
       Promise.all(
         SERVICES.map(async (service): Promise<ServiceBreakers> => {
           try {
-            return { service, breakers: listOf(await api.get(`/v1/admin/breakers/${service}`, { signal }), 'breakers') };
+            return {
+              service,
+              breakers: listOf(await api.get(`/v1/admin/breakers/${service}`, { signal }), 'breakers'),
+            };
           } catch (err) {
             // A service without outbound calls has no breaker report.
             if (err instanceof ApiError && err.status === 404) return { service, breakers: [] };
@@ -35,7 +51,9 @@ export function Health() {
     10000,
   );
   const providers = (all.data ?? []).flatMap((s) =>
-    s.breakers.filter((b) => PROVIDERS.some((p) => (str(b, 'name') ?? '').toLowerCase().includes(p))).map((b) => ({ service: s.service, b })),
+    s.breakers
+      .filter((b) => PROVIDERS.some((p) => (str(b, 'name') ?? '').toLowerCase().includes(p)))
+      .map((b) => ({ service: s.service, b })),
   );
   return (
     <>
@@ -46,7 +64,11 @@ export function Health() {
         <>
           <section aria-labelledby="providers-title">
             <h2 id="providers-title">Providers</h2>
-            {providers.length === 0 ? <p>No provider calls recorded yet.</p> : <BreakerTable rows={providers} withService label="Provider breakers" />}
+            {providers.length === 0 ? (
+              <p>No provider calls recorded yet.</p>
+            ) : (
+              <BreakerTable rows={providers} withService label="Provider breakers" />
+            )}
           </section>
           {all.data.map((s) => (
             <section key={s.service} aria-labelledby={`breakers-${s.service}`}>
@@ -56,7 +78,10 @@ export function Health() {
               ) : s.breakers.length === 0 ? (
                 <p>No circuit breakers.</p>
               ) : (
-                <BreakerTable rows={s.breakers.map((b) => ({ service: s.service, b }))} label={`Circuit breakers of ${s.service}`} />
+                <BreakerTable
+                  rows={s.breakers.map((b) => ({ service: s.service, b }))}
+                  label={`Circuit breakers of ${s.service}`}
+                />
               )}
             </section>
           ))}
@@ -66,7 +91,15 @@ export function Health() {
   );
 }
 
-function BreakerTable({ rows, withService, label }: { rows: { service: string; b: Json }[]; withService?: boolean; label: string }) {
+function BreakerTable({
+  rows,
+  withService,
+  label,
+}: {
+  rows: { service: string; b: Json }[];
+  withService?: boolean;
+  label: string;
+}) {
   return (
     <TableWrap label={label}>
       <table class="data">
@@ -92,7 +125,9 @@ function BreakerTable({ rows, withService, label }: { rows: { service: string; b
                 {withService && <td>{service}</td>}
                 <th scope="row">{str(b, 'name') ?? '—'}</th>
                 <td>
-                  <span class={`badge badge-breaker-${state.toLowerCase()}`}>{STATE_TEXT[state] ?? state}</span>
+                  <span class={`badge badge-breaker-${state.toLowerCase()}`}>
+                    {STATE_TEXT[state] ?? state}
+                  </span>
                 </td>
                 <td>{num(stats, 'fires') ?? '—'}</td>
                 <td>{num(stats, 'failures') ?? '—'}</td>

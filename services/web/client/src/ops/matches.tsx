@@ -71,7 +71,15 @@ export function OpsMatches() {
   );
 }
 
-function MatchRow({ match: m, admin, onChanged }: { match: MatchView; admin: boolean; onChanged: (s: string) => void }) {
+function MatchRow({
+  match: m,
+  admin,
+  onChanged,
+}: {
+  match: MatchView;
+  admin: boolean;
+  onChanged: (s: string) => void;
+}) {
   const { api } = useApp();
   const id = encodeURIComponent(m.id);
   const [open, setOpen] = useState<'none' | 'reschedule' | 'hot'>('none');
@@ -97,10 +105,20 @@ function MatchRow({ match: m, admin, onChanged }: { match: MatchView; admin: boo
       </td>
       {admin && (
         <td class="row-actions">
-          <button type="button" class="button-small secondary" aria-expanded={open === 'reschedule'} onClick={() => setOpen(open === 'reschedule' ? 'none' : 'reschedule')}>
+          <button
+            type="button"
+            class="button-small secondary"
+            aria-expanded={open === 'reschedule'}
+            onClick={() => setOpen(open === 'reschedule' ? 'none' : 'reschedule')}
+          >
             Reschedule<span class="visually-hidden"> {m.title}</span>
           </button>
-          <button type="button" class="button-small secondary" aria-expanded={open === 'hot'} onClick={() => setOpen(open === 'hot' ? 'none' : 'hot')}>
+          <button
+            type="button"
+            class="button-small secondary"
+            aria-expanded={open === 'hot'}
+            onClick={() => setOpen(open === 'hot' ? 'none' : 'hot')}
+          >
             Waiting room<span class="visually-hidden"> for {m.title}</span>
           </button>
           {open === 'reschedule' && (
@@ -109,14 +127,22 @@ function MatchRow({ match: m, admin, onChanged }: { match: MatchView; admin: boo
               onSubmit={(e) => {
                 e.preventDefault();
                 void action.run(async () => {
-                  await api.post(`/v1/admin/matches/${id}/reschedule`, { kickoffAt: new Date(kickoff).toISOString() });
+                  await api.post(`/v1/admin/matches/${id}/reschedule`, {
+                    kickoffAt: new Date(kickoff).toISOString(),
+                  });
                   setOpen('none');
                   onChanged(`${m.title} now kicks off ${formatDateTime(new Date(kickoff).toISOString())}.`);
                 });
               }}
             >
               <label for={`kickoff-${m.id}`}>New kick-off</label>
-              <input id={`kickoff-${m.id}`} type="datetime-local" required value={kickoff} onInput={(e) => setKickoff(e.currentTarget.value)} />
+              <input
+                id={`kickoff-${m.id}`}
+                type="datetime-local"
+                required
+                value={kickoff}
+                onInput={(e) => setKickoff(e.currentTarget.value)}
+              />
               <button type="submit" class="button-small" disabled={action.busy}>
                 Save
               </button>
@@ -135,7 +161,15 @@ function MatchRow({ match: m, admin, onChanged }: { match: MatchView; admin: boo
               }}
             >
               <label for={`rate-${m.id}`}>Fans let in per second</label>
-              <input id={`rate-${m.id}`} type="number" min={0.1} step={0.1} required value={rate} onInput={(e) => setRate(Number(e.currentTarget.value))} />
+              <input
+                id={`rate-${m.id}`}
+                type="number"
+                min={0.1}
+                step={0.1}
+                required
+                value={rate}
+                onInput={(e) => setRate(Number(e.currentTarget.value))}
+              />
               <button type="submit" class="button-small" disabled={action.busy}>
                 Open waiting room
               </button>
@@ -166,10 +200,19 @@ function CreateMatch({ onCreated }: { onCreated: (s: string) => void }) {
   const { api } = useApp();
   const inAWeek = new Date(Date.now() + 7 * 24 * 3600 * 1000);
   inAWeek.setMinutes(0, 0, 0);
-  const [form, setForm] = useState({ homeTeam: '', awayTeam: '', venue: '', kickoff: toLocalInput(inAWeek), capacity: 100, price: '25.00', currency: 'EUR' });
+  const [form, setForm] = useState({
+    homeTeam: '',
+    awayTeam: '',
+    venue: '',
+    kickoff: toLocalInput(inAWeek),
+    capacity: 100,
+    price: '25.00',
+    currency: 'EUR',
+  });
   const [invalid, setInvalid] = useState<string | undefined>();
   const action = useAction();
-  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
+  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [k]: e.currentTarget.value });
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -177,10 +220,12 @@ function CreateMatch({ onCreated }: { onCreated: (s: string) => void }) {
     const capacity = Number(form.capacity);
     if (!form.homeTeam.trim() || !form.awayTeam.trim()) return setInvalid('Enter both teams.');
     if (!form.venue.trim()) return setInvalid('Enter the venue.');
-    if (!Number.isInteger(capacity) || capacity < 1) return setInvalid('Capacity must be a whole number above 0.');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      return setInvalid('Capacity must be a whole number above 0.');
     if (!Number.isFinite(price) || price < 0) return setInvalid('Enter a price of 0 or more.');
     const kickoff = new Date(form.kickoff);
-    if (Number.isNaN(kickoff.getTime()) || kickoff.getTime() <= Date.now()) return setInvalid('Kick-off must be in the future.');
+    if (Number.isNaN(kickoff.getTime()) || kickoff.getTime() <= Date.now())
+      return setInvalid('Kick-off must be in the future.');
     setInvalid(undefined);
     const title = `${form.homeTeam.trim()} v ${form.awayTeam.trim()}`;
     void action.run(async () => {
@@ -215,11 +260,24 @@ function CreateMatch({ onCreated }: { onCreated: (s: string) => void }) {
         </div>
         <div class="field">
           <label for="new-kickoff">Kick-off</label>
-          <input id="new-kickoff" type="datetime-local" required value={form.kickoff} onInput={set('kickoff')} />
+          <input
+            id="new-kickoff"
+            type="datetime-local"
+            required
+            value={form.kickoff}
+            onInput={set('kickoff')}
+          />
         </div>
         <div class="field">
           <label for="new-capacity">Capacity</label>
-          <input id="new-capacity" type="number" min={1} required value={form.capacity} onInput={set('capacity')} />
+          <input
+            id="new-capacity"
+            type="number"
+            min={1}
+            required
+            value={form.capacity}
+            onInput={set('capacity')}
+          />
         </div>
         <div class="field">
           <label for="new-price">Price per place</label>

@@ -15,7 +15,9 @@ function findingsSummary(r: Json): string {
   const opened = num(s, 'opened');
   const open = num(s, 'openTotal', 'stillOpen');
   if (opened === undefined && open === undefined) return '—';
-  return [opened !== undefined ? `${opened} new` : undefined, open !== undefined ? `${open} open` : undefined].filter(Boolean).join(', ');
+  return [opened !== undefined ? `${opened} new` : undefined, open !== undefined ? `${open} open` : undefined]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function amountAtRisk(r: Json): string {
@@ -27,14 +29,29 @@ function amountAtRisk(r: Json): string {
 /** Reconciliation runs: start one, see each run's findings and its HTML report. */
 export function Reconciliation() {
   const { api } = useApp();
-  const runs = useLoad(async (signal) => listOf(await api.get('/v1/admin/reconciliation/runs?limit=50', { signal }), 'runs'), [], 5000);
-  const open = useLoad(async (signal) => listOf(await api.get('/v1/admin/reconciliation/findings?status=open&limit=100', { signal }), 'findings'), [], 10000);
+  const runs = useLoad(
+    async (signal) => listOf(await api.get('/v1/admin/reconciliation/runs?limit=50', { signal }), 'runs'),
+    [],
+    5000,
+  );
+  const open = useLoad(
+    async (signal) =>
+      listOf(
+        await api.get('/v1/admin/reconciliation/findings?status=open&limit=100', { signal }),
+        'findings',
+      ),
+    [],
+    10000,
+  );
   const start = useAction();
   const [done, setDone] = useState<string | undefined>();
   return (
     <>
       <PageTitle>Reconciliation</PageTitle>
-      <p class="muted">Matches bookings, payments and the provider's records, reports mismatches and resolves the ones it safely can.</p>
+      <p class="muted">
+        Matches bookings, payments and the provider's records, reports mismatches and resolves the ones it
+        safely can.
+      </p>
       {done && <Notice tone="success">{done}</Notice>}
       <ErrorText message={start.error} />
       <button
@@ -134,13 +151,20 @@ function FindingItem({ finding: f, onResolved }: { finding: Json; onResolved: ()
           onSubmit={(e) => {
             e.preventDefault();
             void action.run(async () => {
-              await api.post(`/v1/admin/reconciliation/findings/${encodeURIComponent(id)}/resolve`, { resolution: resolution.trim() });
+              await api.post(`/v1/admin/reconciliation/findings/${encodeURIComponent(id)}/resolve`, {
+                resolution: resolution.trim(),
+              });
               onResolved();
             });
           }}
         >
           <label for={`resolution-${id}`}>Resolution</label>
-          <input id={`resolution-${id}`} required value={resolution} onInput={(e) => setResolution(e.currentTarget.value)} />
+          <input
+            id={`resolution-${id}`}
+            required
+            value={resolution}
+            onInput={(e) => setResolution(e.currentTarget.value)}
+          />
           <button type="submit" class="button-small" disabled={action.busy || !resolution.trim()}>
             Resolve
           </button>
@@ -154,7 +178,12 @@ function FindingItem({ finding: f, onResolved }: { finding: Json; onResolved: ()
 /** One run: its figures, the findings it opened, still saw open or resolved, and its HTML report. */
 export function ReconciliationRun({ runId: id }: { runId: string }) {
   const { api } = useApp();
-  const run = useLoad(async (signal) => obj(await api.get(`/v1/admin/reconciliation/runs/${encodeURIComponent(id)}`, { signal })), [id], 5000);
+  const run = useLoad(
+    async (signal) =>
+      obj(await api.get(`/v1/admin/reconciliation/runs/${encodeURIComponent(id)}`, { signal })),
+    [id],
+    5000,
+  );
   const r = obj(run.data?.run ?? run.data);
   const scanned = obj(r.scanned);
   const groups: [string, Json[]][] = [
@@ -176,8 +205,14 @@ export function ReconciliationRun({ runId: id }: { runId: string }) {
               ['Status', str(r, 'status')],
               ['Started', formatDateTime(str(r, 'startedAt', 'createdAt'))],
               ['Finished', formatDateTime(str(r, 'finishedAt', 'completedAt'))],
-              ['Bookings checked', num(scanned, 'bookings') !== undefined ? String(num(scanned, 'bookings')) : undefined],
-              ['Payments checked', num(scanned, 'payments') !== undefined ? String(num(scanned, 'payments')) : undefined],
+              [
+                'Bookings checked',
+                num(scanned, 'bookings') !== undefined ? String(num(scanned, 'bookings')) : undefined,
+              ],
+              [
+                'Payments checked',
+                num(scanned, 'payments') !== undefined ? String(num(scanned, 'payments')) : undefined,
+              ],
               ['Findings', findingsSummary(r)],
               ['Amount at risk', amountAtRisk(r)],
               ['Error', str(r, 'error')],
@@ -205,7 +240,9 @@ function Report({ runId: id, reportPath }: { runId: string; reportPath: string |
   const [html, setHtml] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const path = reportPath?.startsWith('/v1/') ? reportPath : `/v1/admin/reconciliation/runs/${encodeURIComponent(id)}/report.html`;
+  const path = reportPath?.startsWith('/v1/')
+    ? reportPath
+    : `/v1/admin/reconciliation/runs/${encodeURIComponent(id)}/report.html`;
   const load = async () => {
     setBusy(true);
     setError(undefined);
@@ -234,7 +271,12 @@ function Report({ runId: id, reportPath }: { runId: string; reportPath: string |
               Save the report
             </a>
           </p>
-          <iframe class="report-frame" title={`Reconciliation report for run ${id}`} sandbox="" srcdoc={html} />
+          <iframe
+            class="report-frame"
+            title={`Reconciliation report for run ${id}`}
+            sandbox=""
+            srcdoc={html}
+          />
         </>
       )}
     </section>

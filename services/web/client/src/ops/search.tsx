@@ -14,7 +14,10 @@ const STATUSES = ['PENDING_PAYMENT', 'CONFIRMED', 'CANCELLED', 'EXPIRED', 'DISPU
 export function Search() {
   const { api } = useApp();
   const [b, setB] = useState({ matchId: '', status: '' });
-  const matches = useLoad(async (signal) => listOf(await api.get('/v1/matches?limit=100', { signal }), 'matches').map(toMatch), []);
+  const matches = useLoad(
+    async (signal) => listOf(await api.get('/v1/matches?limit=100', { signal }), 'matches').map(toMatch),
+    [],
+  );
   const [p, setP] = useState({ bookingId: '', status: '' });
   const [bookings, setBookings] = useState<BookingView[] | undefined>();
   const [payments, setPayments] = useState<PaymentView[] | undefined>();
@@ -56,7 +59,12 @@ export function Search() {
         <h2 id="booking-search-title">A match's bookings</h2>
         <div class="field">
           <label for="search-match">Match</label>
-          <select id="search-match" required value={b.matchId} onChange={(e) => setB({ ...b, matchId: e.currentTarget.value })}>
+          <select
+            id="search-match"
+            required
+            value={b.matchId}
+            onChange={(e) => setB({ ...b, matchId: e.currentTarget.value })}
+          >
             <option value="">Choose a match…</option>
             {(matches.data ?? []).map((m) => (
               <option key={m.id} value={m.id}>
@@ -67,7 +75,11 @@ export function Search() {
         </div>
         <div class="field">
           <label for="search-status">Status</label>
-          <select id="search-status" value={b.status} onChange={(e) => setB({ ...b, status: e.currentTarget.value })}>
+          <select
+            id="search-status"
+            value={b.status}
+            onChange={(e) => setB({ ...b, status: e.currentTarget.value })}
+          >
             <option value="">Any</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -139,11 +151,20 @@ export function Search() {
         <h2 id="payment-search-title">Find payments</h2>
         <div class="field">
           <label for="search-payment-booking">Booking id</label>
-          <input id="search-payment-booking" value={p.bookingId} onInput={(e) => setP({ ...p, bookingId: e.currentTarget.value })} />
+          <input
+            id="search-payment-booking"
+            value={p.bookingId}
+            onInput={(e) => setP({ ...p, bookingId: e.currentTarget.value })}
+          />
         </div>
         <div class="field">
           <label for="search-payment-status">Status</label>
-          <input id="search-payment-status" value={p.status} placeholder="captured, failed, …" onInput={(e) => setP({ ...p, status: e.currentTarget.value })} />
+          <input
+            id="search-payment-status"
+            value={p.status}
+            placeholder="captured, failed, …"
+            onInput={(e) => setP({ ...p, status: e.currentTarget.value })}
+          />
         </div>
         <div class="actions">
           <button type="submit" disabled={searchPayments.busy}>
@@ -180,7 +201,9 @@ export function PaymentsTable({ payments, title }: { payments: PaymentView[]; ti
                   <td>
                     <code>{x.id}</code>
                   </td>
-                  <td>{x.bookingId ? <a href={href('ops', 'bookings', x.bookingId)}>{x.bookingId}</a> : '—'}</td>
+                  <td>
+                    {x.bookingId ? <a href={href('ops', 'bookings', x.bookingId)}>{x.bookingId}</a> : '—'}
+                  </td>
                   <td>{x.userId ?? x.email ?? '—'}</td>
                   <td>{formatMoney(x.amount ?? 0, x.currency)}</td>
                   <td>

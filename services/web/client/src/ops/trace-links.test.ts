@@ -2,7 +2,9 @@ import { grafanaLink, jaegerLink } from './trace-links';
 
 describe('links from a booking to its traces', () => {
   it('when the trace id is known, then Jaeger opens that trace', () => {
-    expect(jaegerLink('http://jaeger:16686', { traceId: 'abc123', bookingId: 'b1' })).toBe('http://jaeger:16686/trace/abc123');
+    expect(jaegerLink('http://jaeger:16686', { traceId: 'abc123', bookingId: 'b1' })).toBe(
+      'http://jaeger:16686/trace/abc123',
+    );
   });
 
   it('when only the booking id is known, then Jaeger searches the spans keyed by it', () => {
@@ -15,7 +17,9 @@ describe('links from a booking to its traces', () => {
   it('when opened in Grafana, then Explore queries the Jaeger data source for the same trace', () => {
     const url = new URL(grafanaLink('http://grafana:3000', { traceId: 'abc123', bookingId: 'b1' }));
     expect(url.pathname).toBe('/explore');
-    const panes = JSON.parse(url.searchParams.get('panes')!) as { trace: { queries: { query: string; datasource: { uid: string } }[] } };
+    const panes = JSON.parse(url.searchParams.get('panes')!) as {
+      trace: { queries: { query: string; datasource: { uid: string } }[] };
+    };
     expect(panes.trace.queries[0]).toMatchObject({ query: 'abc123', datasource: { uid: 'jaeger' } });
   });
 });

@@ -17,7 +17,13 @@ export function grafanaLink(grafanaUrl: string, opts: { traceId?: string; bookin
   const datasource = { type: 'jaeger', uid: 'jaeger' };
   const query = opts.traceId
     ? { refId: 'A', datasource, queryType: 'traceId', query: opts.traceId }
-    : { refId: 'A', datasource, queryType: 'search', service: 'booking', tags: `${KEY_TAG}=${opts.bookingId}` };
+    : {
+        refId: 'A',
+        datasource,
+        queryType: 'search',
+        service: 'booking',
+        tags: `${KEY_TAG}=${opts.bookingId}`,
+      };
   const panes = { trace: { datasource: 'jaeger', queries: [query], range: { from: 'now-7d', to: 'now' } } };
   return `${grafanaUrl}/explore?schemaVersion=1&panes=${encodeURIComponent(JSON.stringify(panes))}`;
 }

@@ -4,7 +4,16 @@ import { qs } from '../lib/api';
 import { formatDateTime, formatMoney, reasonLabel, statusLabel } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { listOf, num, obj, str } from '../lib/json';
-import { type BookingView, type MatchView, type PaymentView, paymentPayable, toBooking, toMatch, toPayment, toTransfer } from '../lib/models';
+import {
+  type BookingView,
+  type MatchView,
+  type PaymentView,
+  paymentPayable,
+  toBooking,
+  toMatch,
+  toPayment,
+  toTransfer,
+} from '../lib/models';
 import { href, shareUrl } from '../lib/router';
 import { CopyLink, Countdown, ErrorText, Facts, Loading, Notice, PageTitle, StatusBadge } from '../ui';
 import { CardForm } from './card-form';
@@ -31,11 +40,18 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
   );
   const b = booking.data;
   const payments = useLoad(
-    async (signal) => listOf(await api.get(`/v1/payments${qs({ bookingId })}`, { signal }), 'payments').map(toPayment),
+    async (signal) =>
+      listOf(await api.get(`/v1/payments${qs({ bookingId })}`, { signal }), 'payments').map(toPayment),
     [bookingId],
     b?.status === 'PENDING_PAYMENT' ? 2000 : 15000,
   );
-  const match = useLoad(async (signal) => (b?.matchId ? toMatch(await api.get(`/v1/matches/${encodeURIComponent(b.matchId)}`, { signal })) : undefined), [b?.matchId]);
+  const match = useLoad(
+    async (signal) =>
+      b?.matchId
+        ? toMatch(await api.get(`/v1/matches/${encodeURIComponent(b.matchId)}`, { signal }))
+        : undefined,
+    [b?.matchId],
+  );
 
   if (!b) {
     return (
@@ -58,7 +74,11 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
   return (
     <>
       <PageTitle>
-        {b.status === 'CONFIRMED' ? 'Booking confirmed' : b.status === 'PENDING_PAYMENT' ? 'Pay for your booking' : `Booking ${statusLabel(b.status).toLowerCase()}`}
+        {b.status === 'CONFIRMED'
+          ? 'Booking confirmed'
+          : b.status === 'PENDING_PAYMENT'
+            ? 'Pay for your booking'
+            : `Booking ${statusLabel(b.status).toLowerCase()}`}
       </PageTitle>
       {done && (
         <Notice tone="success">
@@ -74,17 +94,32 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
         <h2 id="booking-summary">{match.data?.title ?? 'Your booking'}</h2>
         <Facts
           items={[
-            ['Status', <StatusBadge status={b.status}><span data-testid="booking-status">{statusLabel(b.status)}</span></StatusBadge>],
+            [
+              'Status',
+              <StatusBadge status={b.status}>
+                <span data-testid="booking-status">{statusLabel(b.status)}</span>
+              </StatusBadge>,
+            ],
             ['Kick-off', formatDateTime(match.data?.kickoffAt)],
-            ['Places', b.quantity !== undefined ? <span data-testid="booking-places">{b.quantity}</span> : undefined],
+            [
+              'Places',
+              b.quantity !== undefined ? <span data-testid="booking-places">{b.quantity}</span> : undefined,
+            ],
             ['Total', formatMoney(b.amount ?? 0, b.currency)],
             ['Refunded', b.refunded ? formatMoney(b.refunded, b.currency) : undefined],
             ['Booking reference', <code>{b.id}</code>],
             // Why a booking ended (cancelled, expired, …); a confirmed or pending one needs no reason.
-            ['Reason', b.status === 'CONFIRMED' || b.status === 'PENDING_PAYMENT' ? undefined : reasonLabel(b.statusReason)],
+            [
+              'Reason',
+              b.status === 'CONFIRMED' || b.status === 'PENDING_PAYMENT'
+                ? undefined
+                : reasonLabel(b.statusReason),
+            ],
           ]}
         />
-        {b.status === 'PENDING_PAYMENT' && <Countdown until={b.paymentDeadline} label="Time left to pay" onExpired={refresh} />}
+        {b.status === 'PENDING_PAYMENT' && (
+          <Countdown until={b.paymentDeadline} label="Time left to pay" onExpired={refresh} />
+        )}
         <ErrorText message={booking.error} />
       </section>
 
@@ -114,11 +149,18 @@ export function BookingPage({ bookingId }: { bookingId: string }) {
                 {friends.map((p) => (
                   <li key={p.id}>
                     {payerName(p)}: {formatMoney(p.amount ?? 0, p.currency)} — {paymentStatusText(p.status)}{' '}
-                    {paymentPayable(p.status) && <CopyLink url={shareUrl(href('pay', p.id))} label={`payment link for ${payerName(p)}`} />}
+                    {paymentPayable(p.status) && (
+                      <CopyLink
+                        url={shareUrl(href('pay', p.id))}
+                        label={`payment link for ${payerName(p)}`}
+                      />
+                    )}
                   </li>
                 ))}
               </ul>
-              <p class="hint">Send each friend their link. The booking is confirmed once every share is paid.</p>
+              <p class="hint">
+                Send each friend their link. The booking is confirmed once every share is paid.
+              </p>
             </>
           )}
           <ErrorText message={payments.error} />
@@ -157,21 +199,36 @@ function modificationSentence(raw: unknown): string {
   const delta = num(o, 'priceDelta') ?? 0;
   const currency = str(o, 'currency') ?? 'EUR';
   const status = str(o, 'status');
-  if (status === 'PENDING_PAYMENT') return `Your new places are reserved. ${formatMoney(delta, currency)} will be charged to the card you paid with.`;
+  if (status === 'PENDING_PAYMENT')
+    return `Your new places are reserved. ${formatMoney(delta, currency)} will be charged to the card you paid with.`;
   if (delta > 0) return `Done. ${formatMoney(delta, currency)} more was charged to the card you paid with.`;
   if (delta < 0) return `Done. ${formatMoney(-delta, currency)} will be refunded to the card you paid with.`;
   return 'Done. The price did not change.';
 }
 
 /** Change time/date (move to another match), change the number of places, transfer, cancel. */
-function ManageBooking({ booking, match, onChanged }: { booking: BookingView; match: MatchView | undefined; onChanged: (sentence: string) => void }) {
+function ManageBooking({
+  booking,
+  match,
+  onChanged,
+}: {
+  booking: BookingView;
+  match: MatchView | undefined;
+  onChanged: (sentence: string) => void;
+}) {
   const { api, announce } = useApp();
   const id = encodeURIComponent(booking.id);
   const others = useLoad(
     async (signal) =>
       listOf(await api.get('/v1/matches', { signal }), 'matches')
         .map(toMatch)
-        .filter((m) => m.id !== booking.matchId && m.currency === booking.currency && m.onSale !== false && m.status !== 'CANCELLED'),
+        .filter(
+          (m) =>
+            m.id !== booking.matchId &&
+            m.currency === booking.currency &&
+            m.onSale !== false &&
+            m.status !== 'CANCELLED',
+        ),
     [booking.matchId],
   );
   const [toMatchId, setToMatchId] = useState('');
@@ -206,7 +263,11 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
         onSubmit={(e) => {
           e.preventDefault();
           if (!toMatchId) return;
-          void reschedule.run(async () => finish(modificationSentence(await api.post(`/v1/bookings/${id}/reschedule`, { matchId: toMatchId }))));
+          void reschedule.run(async () =>
+            finish(
+              modificationSentence(await api.post(`/v1/bookings/${id}/reschedule`, { matchId: toMatchId })),
+            ),
+          );
         }}
       >
         <h3>Change date or time</h3>
@@ -232,14 +293,25 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
         class="subform"
         onSubmit={(e) => {
           e.preventDefault();
-          void changeQty.run(async () => finish(modificationSentence(await api.post(`/v1/bookings/${id}/quantity`, { quantity }))));
+          void changeQty.run(async () =>
+            finish(modificationSentence(await api.post(`/v1/bookings/${id}/quantity`, { quantity }))),
+          );
         }}
       >
         <h3>Change the number of places</h3>
         <div class="field">
           <label for="change-quantity">Places</label>
-          <input id="change-quantity" type="number" min={1} max={20} value={quantity} onInput={(e) => setQuantity(Number(e.currentTarget.value))} />
-          {match?.unitPrice !== undefined && <p class="hint">Each place costs {formatMoney(match.unitPrice, booking.currency)}.</p>}
+          <input
+            id="change-quantity"
+            type="number"
+            min={1}
+            max={20}
+            value={quantity}
+            onInput={(e) => setQuantity(Number(e.currentTarget.value))}
+          />
+          {match?.unitPrice !== undefined && (
+            <p class="hint">Each place costs {formatMoney(match.unitPrice, booking.currency)}.</p>
+          )}
         </div>
         <ErrorText message={changeQty.error} />
         <button type="submit" disabled={changeQty.busy || quantity === booking.quantity}>
@@ -279,7 +351,9 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
           </button>
         ) : (
           <>
-            <p>Cancel the booking? Your places go back on sale and the refund follows the cancellation policy.</p>
+            <p>
+              Cancel the booking? Your places go back on sale and the refund follows the cancellation policy.
+            </p>
             <ErrorText message={cancel.error} />
             <div class="actions">
               <button
@@ -290,7 +364,11 @@ function ManageBooking({ booking, match, onChanged }: { booking: BookingView; ma
                   void cancel.run(async () => {
                     const res = obj(await api.post(`/v1/bookings/${id}/cancel`, {}));
                     const refund = num(res, 'refundAmount');
-                    finish(refund ? `Booking cancelled. ${formatMoney(refund, booking.currency)} will be refunded.` : 'Booking cancelled.');
+                    finish(
+                      refund
+                        ? `Booking cancelled. ${formatMoney(refund, booking.currency)} will be refunded.`
+                        : 'Booking cancelled.',
+                    );
                   })
                 }
               >

@@ -17,7 +17,17 @@ const DECLINE_SENTENCES: Record<string, string> = {
  * The sandbox's test card flow: the fan types a test card, the browser maps it to the provider's
  * test payment method and confirms the payment share through the gateway. No card data is sent.
  */
-export function CardForm({ paymentId, amount, currency, onPaid }: { paymentId: string; amount?: number; currency: string; onPaid: () => void }) {
+export function CardForm({
+  paymentId,
+  amount,
+  currency,
+  onPaid,
+}: {
+  paymentId: string;
+  amount?: number;
+  currency: string;
+  onPaid: () => void;
+}) {
   const { api, announce } = useApp();
   const [card, setCard] = useState<CardInput>({ number: '', expiry: '', cvc: '' });
   const [name, setName] = useState('');
@@ -25,14 +35,23 @@ export function CardForm({ paymentId, amount, currency, onPaid }: { paymentId: s
   const [error, setError] = useState<string | undefined>();
   const [needsAction, setNeedsAction] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const ids = { number: `card-number-${paymentId}`, expiry: `card-expiry-${paymentId}`, cvc: `card-cvc-${paymentId}`, name: `card-name-${paymentId}` };
+  const ids = {
+    number: `card-number-${paymentId}`,
+    expiry: `card-expiry-${paymentId}`,
+    cvc: `card-cvc-${paymentId}`,
+    name: `card-name-${paymentId}`,
+  };
 
   const confirm = async (paymentMethod: string) => {
     setBusy(true);
     setError(undefined);
     try {
       const p = toPayment(
-        await api.post(`/v1/payments/${encodeURIComponent(paymentId)}/confirm`, { paymentMethod }, { idempotencyKey: `confirm-${paymentId}-${paymentMethod}-${Date.now()}` }),
+        await api.post(
+          `/v1/payments/${encodeURIComponent(paymentId)}/confirm`,
+          { paymentMethod },
+          { idempotencyKey: `confirm-${paymentId}-${paymentMethod}-${Date.now()}` },
+        ),
       );
       const status = p.status.toLowerCase();
       if (status === 'requires_action') {
@@ -40,7 +59,9 @@ export function CardForm({ paymentId, amount, currency, onPaid }: { paymentId: s
         return;
       }
       if (status === 'failed' || status === 'declined' || status === 'requires_payment_method') {
-        setError(DECLINE_SENTENCES[p.failureReason ?? ''] ?? 'Your card was declined. Please try another card.');
+        setError(
+          DECLINE_SENTENCES[p.failureReason ?? ''] ?? 'Your card was declined. Please try another card.',
+        );
         return;
       }
       setNeedsAction(undefined);
@@ -65,7 +86,8 @@ export function CardForm({ paymentId, amount, currency, onPaid }: { paymentId: s
     void confirm(result.paymentMethod);
   };
 
-  const invalid = (f: keyof CardInput) => (fieldError?.field === f ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${ids[f]}-error` } : {});
+  const invalid = (f: keyof CardInput) =>
+    fieldError?.field === f ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${ids[f]}-error` } : {};
   const fieldMessage = (f: keyof CardInput) =>
     fieldError?.field === f ? (
       <p class="error" id={`${ids[f]}-error`}>
@@ -89,7 +111,12 @@ export function CardForm({ paymentId, amount, currency, onPaid }: { paymentId: s
     <form class="card-form" onSubmit={submit} noValidate data-testid="card-form" aria-label="Pay by card">
       <div class="field">
         <label for={ids.name}>Name on card</label>
-        <input id={ids.name} autoComplete="cc-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <input
+          id={ids.name}
+          autoComplete="cc-name"
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
       </div>
       <div class="field">
         <label for={ids.number}>Card number</label>

@@ -11,10 +11,17 @@ import { friendOf, payersBody, splitEvenly } from './split';
 /** A held set of places: the countdown, paying alone or split with friends, or letting them go. */
 export function HoldPage({ holdId }: { holdId: string }) {
   const { api, identity, announce } = useApp();
-  const hold = useLoad(async (signal) => toHold(await api.get(`/v1/holds/${encodeURIComponent(holdId)}`, { signal })), [holdId], 10000);
+  const hold = useLoad(
+    async (signal) => toHold(await api.get(`/v1/holds/${encodeURIComponent(holdId)}`, { signal })),
+    [holdId],
+    10000,
+  );
   const h = hold.data;
   const match = useLoad(
-    async (signal) => (h?.matchId ? toMatch(await api.get(`/v1/matches/${encodeURIComponent(h.matchId)}`, { signal })) : undefined),
+    async (signal) =>
+      h?.matchId
+        ? toMatch(await api.get(`/v1/matches/${encodeURIComponent(h.matchId)}`, { signal }))
+        : undefined,
     [h?.matchId],
   );
   const [split, setSplit] = useState(false);
@@ -35,7 +42,10 @@ export function HoldPage({ holdId }: { holdId: string }) {
   const total = m?.unitPrice !== undefined ? m.unitPrice * h.quantity : undefined;
   const currency = m?.currency ?? 'EUR';
   const friendWho = friends.map(friendOf);
-  const shares = total !== undefined && identity ? splitEvenly(total, identity.userId, split ? friendWho.filter((w) => w !== undefined) : []) : [];
+  const shares =
+    total !== undefined && identity
+      ? splitEvenly(total, identity.userId, split ? friendWho.filter((w) => w !== undefined) : [])
+      : [];
   const active = h.status === 'ACTIVE' && !expired;
 
   const checkout = async (e: Event) => {
@@ -53,7 +63,11 @@ export function HoldPage({ holdId }: { holdId: string }) {
     try {
       const body: Record<string, unknown> = { holdId };
       if (split && total !== undefined) body.payers = payersBody(shares);
-      const booking = toBooking(await api.post('/v1/bookings', body, { idempotencyKey: `checkout-${holdId}-${split ? friends.join(',') : 'alone'}` }));
+      const booking = toBooking(
+        await api.post('/v1/bookings', body, {
+          idempotencyKey: `checkout-${holdId}-${split ? friends.join(',') : 'alone'}`,
+        }),
+      );
       announce('Booking created. Now pay for it.');
       navigate(href('bookings', booking.id));
     } catch (err) {
@@ -90,19 +104,23 @@ export function HoldPage({ holdId }: { holdId: string }) {
             ['Total', total !== undefined ? formatMoney(total, currency) : undefined],
           ]}
         />
-        {active && <Countdown until={h.expiresAt} label="Places held for" onExpired={() => setExpired(true)} />}
+        {active && (
+          <Countdown until={h.expiresAt} label="Places held for" onExpired={() => setExpired(true)} />
+        )}
         {!active && h.status !== 'CONVERTED' && (
           <Notice tone="warning">
             This hold is no longer active.{' '}
-            {h.matchId && (
-              <a href={href('matches', h.matchId)}>Pick places again</a>
-            )}
+            {h.matchId && <a href={href('matches', h.matchId)}>Pick places again</a>}
           </Notice>
         )}
         {h.status === 'CONVERTED' && (
           <Notice>
             This hold was checked out.{' '}
-            {h.bookingId ? <a href={href('bookings', h.bookingId)}>See the booking</a> : <a href={href('bookings')}>See your bookings</a>}
+            {h.bookingId ? (
+              <a href={href('bookings', h.bookingId)}>See the booking</a>
+            ) : (
+              <a href={href('bookings')}>See your bookings</a>
+            )}
           </Notice>
         )}
       </section>
@@ -113,10 +131,24 @@ export function HoldPage({ holdId }: { holdId: string }) {
           <fieldset class="field">
             <legend>Who pays?</legend>
             <label class="check">
-              <input type="radio" name="payers" value="alone" checked={!split} onChange={() => setSplit(false)} /> I pay for everything
+              <input
+                type="radio"
+                name="payers"
+                value="alone"
+                checked={!split}
+                onChange={() => setSplit(false)}
+              />{' '}
+              I pay for everything
             </label>
             <label class="check">
-              <input type="radio" name="payers" value="split" checked={split} onChange={() => setSplit(true)} /> Split the cost with friends
+              <input
+                type="radio"
+                name="payers"
+                value="split"
+                checked={split}
+                onChange={() => setSplit(true)}
+              />{' '}
+              Split the cost with friends
             </label>
           </fieldset>
           {split && (
@@ -138,7 +170,12 @@ export function HoldPage({ holdId }: { holdId: string }) {
                     }}
                   />
                   {friends.length > 1 && (
-                    <button type="button" class="button-small secondary" onClick={() => setFriends((fs) => fs.filter((_, j) => j !== i))} aria-label={`Remove friend ${i + 1}`}>
+                    <button
+                      type="button"
+                      class="button-small secondary"
+                      onClick={() => setFriends((fs) => fs.filter((_, j) => j !== i))}
+                      aria-label={`Remove friend ${i + 1}`}
+                    >
                       Remove
                     </button>
                   )}
@@ -163,7 +200,9 @@ export function HoldPage({ holdId }: { holdId: string }) {
               <tbody>
                 {shares.map((s, i) => (
                   <tr key={i}>
-                    <td>{s.who.kind === 'me' ? 'You' : s.who.kind === 'email' ? s.who.email : s.who.userId}</td>
+                    <td>
+                      {s.who.kind === 'me' ? 'You' : s.who.kind === 'email' ? s.who.email : s.who.userId}
+                    </td>
                     <td>{formatMoney(s.amount, currency)}</td>
                   </tr>
                 ))}

@@ -18,7 +18,10 @@ export function MatchPage({ matchId }: { matchId: string }) {
   const id = encodeURIComponent(matchId);
   const match = useLoad(
     async (signal) => {
-      const [m, a] = await Promise.all([api.get(`/v1/matches/${id}`, { signal }), api.get(`/v1/matches/${id}/availability`, { signal }).catch(() => ({}))]);
+      const [m, a] = await Promise.all([
+        api.get(`/v1/matches/${id}`, { signal }),
+        api.get(`/v1/matches/${id}/availability`, { signal }).catch(() => ({})),
+      ]);
       return withAvailability(toMatch(m), a);
     },
     [matchId],
@@ -48,7 +51,11 @@ export function MatchPage({ matchId }: { matchId: string }) {
     setExistingHold(undefined);
     try {
       const hold = toHold(
-        await api.post('/v1/holds', { matchId, quantity }, admissionToken ? { headers: { 'X-Admission-Token': admissionToken } } : {}),
+        await api.post(
+          '/v1/holds',
+          { matchId, quantity },
+          admissionToken ? { headers: { 'X-Admission-Token': admissionToken } } : {},
+        ),
       );
       announce(`${quantity} places held.`);
       navigate(href('holds', hold.id));
@@ -114,7 +121,10 @@ export function MatchPage({ matchId }: { matchId: string }) {
         {room.data?.hot && (
           <Notice tone="warning">
             High demand: a waiting room is open for this match
-            {room.data.waiting !== undefined ? ` (${room.data.waiting} fan${room.data.waiting === 1 ? '' : 's'} waiting)` : ''}.
+            {room.data.waiting !== undefined
+              ? ` (${room.data.waiting} fan${room.data.waiting === 1 ? '' : 's'} waiting)`
+              : ''}
+            .
           </Notice>
         )}
         <ErrorText message={match.error} />
@@ -164,14 +174,18 @@ export function MatchPage({ matchId }: { matchId: string }) {
         </form>
       )}
 
-      {identity && mode === 'queue' && <WaitingRoom matchId={matchId} onAdmitted={(token) => void placeHold(token)} />}
+      {identity && mode === 'queue' && (
+        <WaitingRoom matchId={matchId} onAdmitted={(token) => void placeHold(token)} />
+      )}
       {identity && mode === 'holding' && <p role="status">Holding your places…</p>}
 
       {identity && onSale && soldOut && (
         <section class="card" aria-labelledby="soldout-title">
           <h2 id="soldout-title">Sold out</h2>
           {waitlisted ? (
-            <Notice tone="success">You are on the waiting list. We will tell you when places come back.</Notice>
+            <Notice tone="success">
+              You are on the waiting list. We will tell you when places come back.
+            </Notice>
           ) : (
             <>
               <p>Places come back when holds expire or bookings are cancelled.</p>

@@ -16,14 +16,27 @@ export function availabilityText(m: MatchView): string {
   if (m.onSale === false) return 'Not on sale';
   if (m.available === undefined) return 'Availability unknown';
   if (m.available === 0) return 'Sold out';
-  return m.capacity !== undefined ? `${m.available} of ${m.capacity} places left` : `${m.available} places left`;
+  return m.capacity !== undefined
+    ? `${m.available} of ${m.capacity} places left`
+    : `${m.available} places left`;
 }
 
 /** Fills in the counters a list did not carry from each match's (cached) availability. */
-export function withLiveAvailability(api: ApiClient, list: MatchView[], signal: AbortSignal): Promise<MatchView[]> {
+export function withLiveAvailability(
+  api: ApiClient,
+  list: MatchView[],
+  signal: AbortSignal,
+): Promise<MatchView[]> {
   return Promise.all(
     list.map(async (m) =>
-      m.available === undefined ? withAvailability(m, await api.get(`/v1/matches/${encodeURIComponent(m.id)}/availability`, { signal }).catch(() => ({}))) : m,
+      m.available === undefined
+        ? withAvailability(
+            m,
+            await api
+              .get(`/v1/matches/${encodeURIComponent(m.id)}/availability`, { signal })
+              .catch(() => ({})),
+          )
+        : m,
     ),
   );
 }
@@ -32,7 +45,12 @@ export function withLiveAvailability(api: ApiClient, list: MatchView[], signal: 
 export function Matches() {
   const { api } = useApp();
   const matches = useLoad(
-    async (signal) => withLiveAvailability(api, listOf(await api.get('/v1/matches?limit=100', { signal }), 'matches').map(toMatch), signal),
+    async (signal) =>
+      withLiveAvailability(
+        api,
+        listOf(await api.get('/v1/matches?limit=100', { signal }), 'matches').map(toMatch),
+        signal,
+      ),
     [],
     LIVE_MS,
   );
@@ -56,7 +74,9 @@ export function Matches() {
                 {m.venue ? ` · ${m.venue}` : ''}
               </p>
               <p>
-                {m.unitPrice !== undefined && <span>{formatMoney(m.unitPrice, m.currency)} per place · </span>}
+                {m.unitPrice !== undefined && (
+                  <span>{formatMoney(m.unitPrice, m.currency)} per place · </span>
+                )}
                 <span class="availability" data-testid="availability">
                   {availabilityText(m)}
                 </span>

@@ -9,7 +9,11 @@ import { ResumeSession } from './resume-session';
 
 export function MyBookings() {
   const { api } = useApp();
-  const bookings = useLoad(async (signal) => listOf(await api.get('/v1/bookings', { signal }), 'bookings').map(toBooking), [], 15000);
+  const bookings = useLoad(
+    async (signal) => listOf(await api.get('/v1/bookings', { signal }), 'bookings').map(toBooking),
+    [],
+    15000,
+  );
   return (
     <>
       <PageTitle>My bookings</PageTitle>

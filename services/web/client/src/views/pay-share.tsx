@@ -11,7 +11,10 @@ import { paymentStatusText } from './booking';
 export function PayShare({ paymentId }: { paymentId: string }) {
   const { api } = useApp();
   const [paid, setPaid] = useState(false);
-  const payment = useLoad(async (signal) => toPayment(await api.get(`/v1/payments/${encodeURIComponent(paymentId)}`, { signal })), [paymentId]);
+  const payment = useLoad(
+    async (signal) => toPayment(await api.get(`/v1/payments/${encodeURIComponent(paymentId)}`, { signal })),
+    [paymentId],
+  );
   const p = payment.data;
   return (
     <>
@@ -20,11 +23,14 @@ export function PayShare({ paymentId }: { paymentId: string }) {
       {p && (
         <section class="card narrow">
           <p>
-            A friend booked places for you both. Your share is <strong>{formatMoney(p.amount ?? 0, p.currency)}</strong>.
+            A friend booked places for you both. Your share is{' '}
+            <strong>{formatMoney(p.amount ?? 0, p.currency)}</strong>.
           </p>
           {paid || !paymentPayable(p.status) ? (
             <Notice tone="success">
-              <span data-testid="share-paid">{paid ? 'Thank you, your share is paid.' : paymentStatusText(p.status)}</span>
+              <span data-testid="share-paid">
+                {paid ? 'Thank you, your share is paid.' : paymentStatusText(p.status)}
+              </span>
             </Notice>
           ) : (
             <CardForm paymentId={p.id} amount={p.amount} currency={p.currency} onPaid={() => setPaid(true)} />

@@ -15,7 +15,11 @@ export function ResumeSession({ exceptHoldId }: { exceptHoldId?: string }) {
       if (!identity || !sessionId) return undefined;
       try {
         const state = toSession(await api.get(`/v1/sessions/${encodeURIComponent(sessionId)}`, { signal }));
-        const match = state.matchId ? toMatch(await api.get(`/v1/matches/${encodeURIComponent(state.matchId)}`, { signal }).catch(() => ({}))) : undefined;
+        const match = state.matchId
+          ? toMatch(
+              await api.get(`/v1/matches/${encodeURIComponent(state.matchId)}`, { signal }).catch(() => ({})),
+            )
+          : undefined;
         return { ...state, matchTitle: match?.title && match.id ? match.title : undefined };
       } catch {
         // Nothing to resume (no hold yet, or the session ended): the page simply shows no banner.
@@ -47,7 +51,9 @@ export function ResumeSession({ exceptHoldId }: { exceptHoldId?: string }) {
   if (s.step === 'PAYING' && s.booking) {
     return (
       <aside class="resume notice notice-warning" aria-labelledby="resume-title" data-testid="resume-booking">
-        <h2 id="resume-title">Your booking{s.matchTitle ? ` for ${s.matchTitle}` : ''} is waiting for payment</h2>
+        <h2 id="resume-title">
+          Your booking{s.matchTitle ? ` for ${s.matchTitle}` : ''} is waiting for payment
+        </h2>
         <Countdown until={s.booking.paymentDeadline} label="Time left to pay" />
         <p>
           <a class="button" href={href('bookings', s.booking.bookingId)}>

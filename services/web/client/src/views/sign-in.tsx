@@ -40,7 +40,11 @@ export function SignIn({ reason }: { reason?: string }) {
       } catch (err) {
         // Production gateways have no development issuer.
         if (err instanceof ApiError && err.status === 404) {
-          throw new ApiError(404, err.problem, 'Development sign-in is turned off here. Sign in through your identity provider.');
+          throw new ApiError(
+            404,
+            err.problem,
+            'Development sign-in is turned off here. Sign in through your identity provider.',
+          );
         }
         throw err;
       }
@@ -51,7 +55,8 @@ export function SignIn({ reason }: { reason?: string }) {
     });
   };
 
-  const toggle = (role: Role, on: boolean) => setRoles((rs) => (on ? [...new Set([...rs, role])] : rs.filter((r) => r !== role)));
+  const toggle = (role: Role, on: boolean) =>
+    setRoles((rs) => (on ? [...new Set([...rs, role])] : rs.filter((r) => r !== role)));
 
   return (
     <section class="card narrow">
@@ -76,7 +81,13 @@ export function SignIn({ reason }: { reason?: string }) {
           <legend>Roles</legend>
           {ROLES.map(({ role, label }) => (
             <label class="check" key={role}>
-              <input type="checkbox" name="roles" value={role} checked={roles.includes(role)} onChange={(e) => toggle(role, e.currentTarget.checked)} />{' '}
+              <input
+                type="checkbox"
+                name="roles"
+                value={role}
+                checked={roles.includes(role)}
+                onChange={(e) => toggle(role, e.currentTarget.checked)}
+              />{' '}
               {label}
             </label>
           ))}

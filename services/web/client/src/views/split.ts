@@ -22,7 +22,10 @@ export function splitEvenly(total: number, me: string, friends: Share['who'][]):
   const payers = 1 + friends.length;
   const base = Math.floor(total / payers);
   const remainder = total - base * payers;
-  return [{ who: { kind: 'me', userId: me }, amount: base + remainder }, ...friends.map((who) => ({ who, amount: base }))];
+  return [
+    { who: { kind: 'me', userId: me }, amount: base + remainder },
+    ...friends.map((who) => ({ who, amount: base })),
+  ];
 }
 
 /**

@@ -10,7 +10,10 @@ import { ErrorText, Facts, Loading, Notice, PageTitle } from '../ui';
 export function TransferPage({ transferId }: { transferId: string }) {
   const { api, identity } = useApp();
   const id = encodeURIComponent(transferId);
-  const transfer = useLoad(async (signal) => toTransfer(await api.get(`/v1/transfers/${id}`, { signal })), [transferId]);
+  const transfer = useLoad(
+    async (signal) => toTransfer(await api.get(`/v1/transfers/${id}`, { signal })),
+    [transferId],
+  );
   const accept = useAction();
   const [accepted, setAccepted] = useState(false);
   const t = transfer.data;
@@ -30,7 +33,8 @@ export function TransferPage({ transferId }: { transferId: string }) {
           />
           {accepted || t.status === 'ACCEPTED' ? (
             <Notice tone="success">
-              The booking is yours now. {t.bookingId && <a href={href('bookings', t.bookingId)}>See the booking</a>}
+              The booking is yours now.{' '}
+              {t.bookingId && <a href={href('bookings', t.bookingId)}>See the booking</a>}
             </Notice>
           ) : t.status === 'PENDING' && t.toUserId && t.toUserId !== identity?.userId ? (
             <p>This transfer is for {t.toUserId}. Sign in as them to accept it.</p>

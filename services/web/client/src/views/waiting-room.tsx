@@ -11,7 +11,13 @@ const MAX_POLL_MS = 5000;
  * The virtual queue of a hot match: join once (the same ticket comes back on a reload), then read
  * the ticket until it is admitted; the admission token goes with the hold request.
  */
-export function WaitingRoom({ matchId, onAdmitted }: { matchId: string; onAdmitted: (admissionToken: string | undefined) => void }) {
+export function WaitingRoom({
+  matchId,
+  onAdmitted,
+}: {
+  matchId: string;
+  onAdmitted: (admissionToken: string | undefined) => void;
+}) {
   const { api } = useApp();
   const [ticket, setTicket] = useState<TicketView | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -36,7 +42,11 @@ export function WaitingRoom({ matchId, onAdmitted }: { matchId: string; onAdmitt
       const after = Math.min(MAX_POLL_MS, Math.max(1000, (t.pollAfterSeconds ?? 2) * 1000));
       timer = setTimeout(async () => {
         try {
-          const next = toTicket(await api.get(`/v1/waiting-room/${m}/tickets/${encodeURIComponent(t.ticketId)}`, { signal: ctrl.signal }));
+          const next = toTicket(
+            await api.get(`/v1/waiting-room/${m}/tickets/${encodeURIComponent(t.ticketId)}`, {
+              signal: ctrl.signal,
+            }),
+          );
           if (!settle(next) && next.status === 'waiting') poll(next);
           else if (next.status === 'expired') setError('Your place in the queue expired. Please join again.');
         } catch (err) {
@@ -71,13 +81,17 @@ export function WaitingRoom({ matchId, onAdmitted }: { matchId: string; onAdmitt
   return (
     <section class="card waiting-room" aria-labelledby="waiting-room-title" data-testid="waiting-room">
       <h2 id="waiting-room-title">Waiting room</h2>
-      <p>This match is in high demand. Fans are let in to book in the order they arrived. Keep this page open.</p>
+      <p>
+        This match is in high demand. Fans are let in to book in the order they arrived. Keep this page open.
+      </p>
       {!ticket && !error && <p role="status">Joining the queue…</p>}
       {ticket?.status === 'waiting' && (
         <>
           <p class="queue-position" role="status" aria-live="polite" aria-atomic="true">
             You are number <strong data-testid="queue-position">{position ?? '…'}</strong> in the queue.
-            {ticket.estimatedWaitSeconds !== undefined && <> About {Math.max(1, Math.ceil(ticket.estimatedWaitSeconds))} seconds to go.</>}
+            {ticket.estimatedWaitSeconds !== undefined && (
+              <> About {Math.max(1, Math.ceil(ticket.estimatedWaitSeconds))} seconds to go.</>
+            )}
           </p>
           {firstPosition !== undefined && firstPosition > 1 && (
             <progress max={firstPosition - 1} value={progress} aria-label="Progress through the queue">
