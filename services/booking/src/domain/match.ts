@@ -84,11 +84,3 @@ export function validateReschedule(match: Match, kickoffAt: Date, now: Date): vo
   if (match.status !== 'SCHEDULED') fail(ErrorCode.MATCH_NOT_ON_SALE, 'a cancelled match cannot be rescheduled', { matchId: match.id });
   if (kickoffAt.getTime() <= now.getTime()) fail(ErrorCode.MATCH_INVALID, 'kickoff must be in the future');
 }
-
-/** Capacity can shrink only down to what is already held or confirmed. */
-export function validateCapacity(match: Match, capacity: number): void {
-  const taken = match.held + match.confirmed;
-  if (capacity < taken) {
-    fail(ErrorCode.CAPACITY_BELOW_TAKEN, `capacity ${capacity} is below the ${taken} slots already taken`, { taken });
-  }
-}

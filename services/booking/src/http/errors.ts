@@ -7,7 +7,6 @@ export const errorStatus: Record<ErrorCode, number> = {
   MATCH_NOT_FOUND: 404,
   MATCH_NOT_ON_SALE: 409,
   MATCH_INVALID: 422,
-  CAPACITY_BELOW_TAKEN: 409,
   SOLD_OUT: 409,
   QUANTITY_INVALID: 422,
   HOLD_NOT_FOUND: 404,
