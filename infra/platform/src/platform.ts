@@ -13,7 +13,8 @@ import { provisionSchema, urlForRole } from '@matchday/db';
 import { roleOf, schemaOf, services as allServices, type ServiceSpec } from './services';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
-const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+// tsx's JavaScript entry (node_modules/.bin/tsx is a shell script under pnpm).
+const tsx = require.resolve('tsx/cli');
 
 export interface PlatformOptions {
   /** Isolation prefix: '' for the one local platform; e.g. 'e2e1' for a test run. */
@@ -178,6 +179,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     VONAGE_API_SECRET: secrets.vonageApiSecret ?? '',
     VONAGE_API_BASE: sandboxUrl,
     WEBHOOK_PUBLIC_URL: webhookUrl,
+    CORS_ORIGINS: `http://127.0.0.1:${8090 + offset},http://localhost:${8090 + offset}`,
     ...upstream,
     ...opts.env,
   };
