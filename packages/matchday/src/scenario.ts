@@ -226,8 +226,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     gaps: snapshot.gaps,
     unexpected: [...stats.unexpected].map(([route, u]) => ({ route, ...u })).sort((a, b) => b.count - a.count),
   };
-  const errors = fans.filter((f) => f.outcome === 'error');
-  for (const e of errors.slice(0, 20)) summary.gaps.push(`fan ${e.userId} (${e.persona}): ${e.error}`);
+  summary.fanErrors = fans.filter((f) => f.outcome === 'error').map((e) => `${e.userId} (${e.persona}): ${e.error}`);
   return { summary, snapshot, invariants, passed: invariants.every((r) => r.verdict === 'PASS') };
 }
 

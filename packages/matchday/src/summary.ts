@@ -38,6 +38,8 @@ export interface RunSummary {
   invariants: InvariantResult[];
   notes: string[];
   gaps: string[];
+  /** Fans whose journey ended in an error, with the answer that ended it. */
+  fanErrors?: string[];
   /** Unexpected answers per route: what to route to the services' owners. */
   unexpected: Array<{ route: string; count: number; example: string }>;
 }
@@ -135,6 +137,8 @@ export function renderSummary(s: RunSummary, maxOffenders = 10): string {
   parts.push(['invariants', ...inv].join('\n'));
   if (s.notes.length) parts.push(['data sources', ...s.notes.map((n) => `  - ${n}`)].join('\n'));
   if (s.gaps.length) parts.push(['could not read', ...s.gaps.map((n) => `  - ${n}`)].join('\n'));
+  if (s.fanErrors?.length)
+    parts.push([`fans who gave up (${s.fanErrors.length})`, ...s.fanErrors.slice(0, 20).map((n) => `  - ${n}`), ...(s.fanErrors.length > 20 ? [`  … and ${s.fanErrors.length - 20} more`] : [])].join('\n'));
   if (s.unexpected.length)
     parts.push(['unexpected answers (route → count, example)', ...s.unexpected.map((u) => `  - ${u.route} × ${u.count}: ${u.example.slice(0, 200)}`)].join('\n'));
   const failed = s.invariants.filter((r) => r.verdict !== 'PASS').length;
