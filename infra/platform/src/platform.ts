@@ -13,8 +13,9 @@ import { provisionSchema, urlForRole } from '@matchday/db';
 import { roleOf, schemaOf, services as allServices, type ServiceSpec } from './services';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
-// tsx's JavaScript entry (node_modules/.bin/tsx is a shell script under pnpm).
-const tsx = require.resolve('tsx/cli');
+// Services run from source as one node process with tsx's loader (`node --import tsx`), so a
+// kill -9 reaches the service itself (tsx's CLI would put a parent process in between).
+const tsx = ['--import', 'tsx'];
 
 export interface PlatformOptions {
   /** Isolation prefix: '' for the one local platform; e.g. 'e2e1' for a test run. */
@@ -130,7 +131,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const sandbox = spawnLogged(
     'provider-sandbox',
     join(repoRoot, 'packages', 'provider-sandbox'),
-    [tsx, 'src/cli.ts', '--port', String(sandboxPort), '--smtp-port', String(2525 + offset)],
+    [...tsx, 'src/cli.ts', '--port', String(sandboxPort), '--smtp-port', String(2525 + offset)],
     {
     SANDBOX_STRIPE_WEBHOOK_URL: `${webhookUrl}/webhooks/stripe`,
     SANDBOX_TWILIO_WEBHOOK_URL: `${webhookUrl}/webhooks/twilio`,
@@ -188,7 +189,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const launch = (s: ServiceSpec) => {
     const dir = join(repoRoot, 'services', s.name);
     const built = join(dir, 'dist', 'main.js');
-    const args = existsSync(built) && !process.env.MATCHDAY_FROM_SOURCE ? ['--enable-source-maps', built] : [tsx, 'src/main.ts'];
+    const args = existsSync(built) && !process.env.MATCHDAY_FROM_SOURCE ? ['--enable-source-maps', built] : [...tsx, 'src/main.ts'];
     const child = spawnLogged(s.name, dir, args, {
       ...common,
       HOST: '127.0.0.1',

@@ -4,7 +4,7 @@
  * and a log of every failed gateway answer so a failing scenario says which upstream refused.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
@@ -18,18 +18,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * every service starts from source (the shell cannot run the dist bundles with node flags).
  * Returns the undo, to call once the processes are spawned.
  */
+/** The platform starts services with `node --import tsx` now; nothing needs swapping. */
 export function shellForTsxShim(): () => void {
-  const shim = join(packageDir, '..', '..', 'node_modules', '.bin', 'tsx');
-  if (!existsSync(shim) || !readFileSync(shim, 'utf8').startsWith('#!/bin/sh')) return () => undefined;
-  const execPath = process.execPath;
-  const fromSource = process.env.MATCHDAY_FROM_SOURCE;
-  process.execPath = '/bin/sh';
-  process.env.MATCHDAY_FROM_SOURCE = '1';
-  return () => {
-    process.execPath = execPath;
-    if (fromSource === undefined) delete process.env.MATCHDAY_FROM_SOURCE;
-    else process.env.MATCHDAY_FROM_SOURCE = fromSource;
-  };
+  return () => undefined;
 }
 
 /** Builds the client (Vite) and the server bundle, so the platform serves the current source. */
