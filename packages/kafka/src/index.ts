@@ -68,7 +68,8 @@ export async function ensureTopics(
     const missing = wanted.filter((t) => !existing.has(t.topic)).map((t) => ({ ...t, replicationFactor: 1 }));
     if (missing.length > 0) {
       try {
-        await admin.createTopics({ topics: missing, waitForLeaders: true });
+        // kafkajs's own wait gives up on "unknown topic" while a busy broker is still creating: wait below.
+        await admin.createTopics({ topics: missing, waitForLeaders: false });
       } catch (e) {
         // Another process created some of them at the same time; anything else is real.
         if (!/already exists/i.test(String((e as Error).message))) throw e;
