@@ -193,6 +193,16 @@ const stop = (child: ChildProcess) =>
     child.kill('SIGTERM');
   });
 
+/** Mean group-commit batch size and duration, from the service's own metrics. */
+async function groupCommitFigures(origin: string): Promise<string> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const batches = value('webhook_group_commit_batch_size_count');
+  const size = value('webhook_group_commit_batch_size_sum') / batches;
+  const ms = (value('webhook_group_commit_duration_seconds_sum') / value('webhook_group_commit_duration_seconds_count')) * 1000;
+  return `group commit: ${batches} transactions, ${size.toFixed(1)} webhooks each on average, ${ms.toFixed(1)} ms each`;
+}
+
 /** Waits until the relay has published every outbox row (the service is stopped only then). */
 async function outboxDrained(url: string): Promise<void> {
   const db = createDb({ url, schema, poolMax: 1 });
@@ -269,12 +279,14 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let ours: Result;
+  let commits: string;
   try {
     await waitReady(origin);
     await blast(origin, warm.list);
     const cpu = cpuSeconds(service.pid);
     ours = await blast(origin, measured.list);
     ours.cpuMicros = ((cpuSeconds(service.pid) - cpu) / ours.acked) * 1e6;
+    commits = await groupCommitFigures(origin);
     await outboxDrained(serviceUrl);
   } finally {
     // Graceful stop: the group commit and the outbox relay finish what they hold.
@@ -301,6 +313,7 @@ async function main() {
   console.log(`${'server'.padEnd(36)} ${'acked/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'failed'.padStart(7)} ${'seconds'.padStart(8)} ${'cpu µs/ack'.padStart(10)}`);
   console.log(row('bare Node HTTP (baseline)', bare));
   console.log(row('webhook-ingest (verify+store+outbox)', ours));
+  console.log(commits);
   console.log(
     `exactly_once=${exactlyOnce ? 'yes' : 'NO'} (distinct ${expectedIds.length}, stored ${stored}, deliveries counted ${deliveryCount}, ` +
       `outbox ${queued} (${unpublished} unpublished), published distinct ${seen.size}, missing ${missing}, published twice ${doubled})`,
