@@ -1,4 +1,12 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import {
   ContractError,
   deadLetterTopic,
@@ -46,12 +54,21 @@ export interface HandlerContext {
 }
 
 export type EventHandler = (event: MatchdayEvent, ctx: HandlerContext) => Promise<void>;
+/** Applies every new event of a chunk at once, for effects that are one statement for many events. */
+export type BatchEventHandler = (events: MatchdayEvent[], ctx: HandlerContext) => Promise<void>;
 
 export interface Subscription {
   /** Logical group name (usually the service's); topic and group prefixes are added. */
   group: string;
   topics: TopicName[];
-  handler: EventHandler;
+  /** Applies one event. Give this or `batchHandler`. */
+  handler?: EventHandler;
+  /**
+   * Applies a chunk's new events together (duplicates already dropped), in the transaction that
+   * records them in the inbox. If it throws, the chunk is applied again one event at a time, each
+   * in its own savepoint, so only the failing events are retried.
+   */
+  batchHandler?: BatchEventHandler;
   /** Only these types reach the handler; others are acknowledged untouched. */
   types?: EventType[];
   /** Delay before each retry level; the length must not exceed RETRY_LEVELS. */
@@ -111,6 +128,8 @@ export class GroupConsumer {
     private readonly deps: ConsumerDeps,
     private readonly sub: Subscription,
   ) {
+    if (!sub.handler === !sub.batchHandler)
+      throw new Error(`subscription ${sub.group}: give exactly one of handler and batchHandler`);
     this.groupId = deps.topicPrefix + sub.group;
     this.retryDelays = (sub.retryDelaysMs ?? [1000, 10000, 60000]).slice(0, RETRY_LEVELS);
   }
@@ -155,19 +174,29 @@ export class GroupConsumer {
    * rolled back and applied again with a savepoint per message, so one bad message cannot take
    * the others with it; the failed ones are returned for retry.
    */
-  async processQueueItem(items: Parsed[], topic: string, partition: number): Promise<Array<{ item: Parsed; error: Error }>> {
+  async processQueueItem(
+    items: Parsed[],
+    topic: string,
+    partition: number,
+  ): Promise<Array<{ item: Parsed; error: Error }>> {
     const failed: Array<{ item: Parsed; error: Error }> = [];
     const outcomes: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
     const started = process.hrtime.bigint();
     const wanted: Parsed[] = [];
     for (const item of items) {
-      if (item.poison || !item.event) failed.push({ item, error: item.poison ?? new Error('unparseable message') });
-      else if (this.sub.types && !this.sub.types.includes(item.event.type)) outcomes.push({ item, outcome: 'skipped', started });
+      if (item.poison || !item.event)
+        failed.push({ item, error: item.poison ?? new Error('unparseable message') });
+      else if (this.sub.types && !this.sub.types.includes(item.event.type))
+        outcomes.push({ item, outcome: 'skipped', started });
       else wanted.push(item);
     }
     if (wanted.length > 0) {
       try {
-        outcomes.push(...(await this.deps.db.transaction((trx) => this.applyChunk(trx, wanted, topic, partition, started))));
+        outcomes.push(
+          ...(await this.deps.db.transaction((trx) =>
+            this.applyChunk(trx, wanted, topic, partition, started),
+          )),
+        );
       } catch {
         outcomes.push(
           ...(await this.deps.db.transaction(async (trx) => {
@@ -175,7 +204,9 @@ export class GroupConsumer {
             for (const item of wanted) {
               const t = process.hrtime.bigint();
               try {
-                out.push(...(await trx.transaction((sp) => this.applyChunk(sp, [item], topic, partition, t))));
+                out.push(
+                  ...(await trx.transaction((sp) => this.applyChunk(sp, [item], topic, partition, t))),
+                );
               } catch (e) {
                 failed.push({ item, error: e instanceof Error ? e : new Error(String(e)) });
               }
@@ -188,7 +219,10 @@ export class GroupConsumer {
     const now = process.hrtime.bigint();
     for (const o of outcomes) {
       consumed.inc({ group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome });
-      processDuration.observe({ group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome }, Number(now - o.started) / 1e9);
+      processDuration.observe(
+        { group: this.sub.group, topic: o.item.originalTopic, outcome: o.outcome },
+        Number(now - o.started) / 1e9,
+      );
     }
     return failed;
   }
@@ -210,38 +244,34 @@ export class GroupConsumer {
       kafka_offset: item.message.offset,
     }));
     const inserted = new Set<string>(
-      (await trx('inbox').insert(rows).onConflict(['consumer_group', 'event_id']).ignore().returning('event_id')).map(
-        (r: { event_id: string }) => r.event_id,
-      ),
+      (
+        await trx('inbox')
+          .insert(rows)
+          .onConflict(['consumer_group', 'event_id'])
+          .ignore()
+          .returning('event_id')
+      ).map((r: { event_id: string }) => r.event_id),
     );
     const outcomes: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
+    const fresh: Parsed[] = [];
     for (const item of items) {
-      const event = item.event!;
       // The first copy of an event in this chunk applies it; any other copy is a duplicate.
-      if (!inserted.delete(event.id)) {
-        outcomes.push({ item, outcome: 'duplicate', started });
-        continue;
-      }
-      const parent = propagation.extract(context.active(), item.headers);
-      const span = trace.getTracer('@matchday/bus').startSpan(
-        `process ${item.originalTopic}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'kafka',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': item.originalTopic,
-            'messaging.consumer.group.name': this.groupId,
-            'messaging.message.id': event.id,
-            'cloudevents.event_type': event.type,
-          },
-        },
-        parent,
-      );
+      if (inserted.delete(item.event!.id)) fresh.push(item);
+      else outcomes.push({ item, outcome: 'duplicate', started });
+    }
+    if (fresh.length === 0) return outcomes;
+    const first = fresh[0]!;
+    const ctx = { trx, topic, partition, offset: first.message.offset, attempt: first.attempt };
+    const tracer = trace.getTracer('@matchday/bus');
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': first.originalTopic,
+      'messaging.consumer.group.name': this.groupId,
+    };
+    const traced = async (span: Span, parent: Context, apply: () => Promise<void>) => {
       try {
-        await context.with(trace.setSpan(parent, span), () =>
-          this.sub.handler(event, { trx, topic, partition, offset: item.message.offset, attempt: item.attempt }),
-        );
+        await context.with(trace.setSpan(parent, span), apply);
         span.end();
       } catch (e) {
         const error = e instanceof Error ? e : new Error(String(e));
@@ -250,6 +280,47 @@ export class GroupConsumer {
         span.end();
         throw error;
       }
+    };
+    if (this.sub.batchHandler) {
+      // One span for the chunk, linked to each message's producer context (OTel batch processing).
+      const links = fresh.flatMap((item) => {
+        const sc = trace.getSpanContext(propagation.extract(context.active(), item.headers));
+        return sc ? [{ context: sc }] : [];
+      });
+      const span = tracer.startSpan(`process ${first.originalTopic}`, {
+        kind: SpanKind.CONSUMER,
+        attributes: { ...attributes, 'messaging.batch.message_count': fresh.length },
+        links,
+      });
+      const batchHandler = this.sub.batchHandler;
+      await traced(span, context.active(), () =>
+        batchHandler(
+          fresh.map((item) => item.event!),
+          { ...ctx, offset: fresh[fresh.length - 1]!.message.offset },
+        ),
+      );
+      for (const item of fresh) outcomes.push({ item, outcome: 'applied', started });
+      return outcomes;
+    }
+    const handler = this.sub.handler!;
+    for (const item of fresh) {
+      const event = item.event!;
+      const parent = propagation.extract(context.active(), item.headers);
+      const span = tracer.startSpan(
+        `process ${item.originalTopic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            ...attributes,
+            'messaging.message.id': event.id,
+            'cloudevents.event_type': event.type,
+          },
+        },
+        parent,
+      );
+      await traced(span, parent, () =>
+        handler(event, { ...ctx, offset: item.message.offset, attempt: item.attempt }),
+      );
       outcomes.push({ item, outcome: 'applied', started });
     }
     return outcomes;
@@ -308,7 +379,14 @@ export class GroupConsumer {
     }
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload) {
     // Retry copies are applied one at a time, each when it is due.
     const isRetryTopic = batch.topic.startsWith(`${this.groupId}.retry.`);
     const chunkSize = isRetryTopic ? 1 : (this.sub.batchSize ?? 100);
@@ -330,6 +408,13 @@ export class GroupConsumer {
       await heartbeat();
     }
     const lag = Number(batch.offsetLag());
-    consumerLag.set({ group: this.sub.group, topic: batch.topic.slice(this.deps.topicPrefix.length), partition: String(batch.partition) }, lag);
+    consumerLag.set(
+      {
+        group: this.sub.group,
+        topic: batch.topic.slice(this.deps.topicPrefix.length),
+        partition: String(batch.partition),
+      },
+      lag,
+    );
   }
 }

@@ -1,7 +1,7 @@
 export { createQueueManager, type QueueManager, type QueueManagerOptions } from './queue-manager';
-export type { EventHandler, HandlerContext, Subscription } from './consumer';
+export type { BatchEventHandler, EventHandler, HandlerContext, Subscription } from './consumer';
 export { H as busHeaders } from './consumer';
 export { busMigrations, outboxChannel } from './migrations';
-export { createKafka, ensureTopics, idempotentProducer, RETRY_LEVELS } from '@matchday/kafka';
+export { createKafka, ensureTopics, idempotentProducer, waitForLeaders, RETRY_LEVELS } from '@matchday/kafka';
 export { listDeadLetters, pendingDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
 export { enqueue, OutboxRelay } from './outbox';

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import { topics as platformTopics, retryTopic, deadLetterTopic, type TopicName } from '@matchday/contracts';
 import type { Logger } from '@matchday/observability';
 
@@ -75,21 +75,27 @@ export async function ensureTopics(
         if (!/already exists/i.test(String((e as Error).message))) throw e;
       }
     }
-    // A busy broker may answer "unknown topic or partition" for a moment after creating: wait
-    // until every new partition has a leader, so the first producer or consumer does not fail.
     const names = missing.map((t) => t.topic);
-    for (let attempt = 0; names.length > 0; attempt++) {
-      try {
-        const { topics } = await admin.fetchTopicMetadata({ topics: names });
-        if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
-      } catch (e) {
-        if (attempt >= 60) throw e;
-      }
-      if (attempt >= 60) throw new Error(`topics not ready after 30 s: ${names.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitForLeaders(admin, names);
     return names;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every partition of `names` has a leader. A busy broker may answer "unknown topic
+ * or partition" for a moment after creating a topic, so the first producer or consumer would fail.
+ */
+export async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
+  for (let attempt = 0; names.length > 0; attempt++) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (e) {
+      if (attempt >= 60) throw e;
+    }
+    if (attempt >= 60) throw new Error(`topics not ready after 30 s: ${names.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
