@@ -75,6 +75,20 @@ export const bookingEvents = {
     /** With priceDelta > 0: the change applies once the extra payment lands before this time, else it is dropped. */
     paymentDeadline: isoTime.optional(),
   }),
+  /**
+   * A modification that waited for an extra payment will not happen: that payment failed, its window
+   * closed, or the booking left CONFIRMED. The booking keeps `amount`; payment releases the extra
+   * charge, or refunds it (reason modification) when it was captured anyway.
+   */
+  'modification.dropped.v1': z.object({
+    ...bookingRef,
+    modificationId: id,
+    status: z.enum(['FAILED', 'EXPIRED']),
+    reason: z.string(),
+    /** The booking's total that stands (what it was before the modification). */
+    amount: minor,
+    currency,
+  }),
   'booking.reversed.v1': z.object({ ...bookingRef, reason: z.string(), amount: minor, currency }),
   'transfer.requested.v1': z.object({
     transferId: id,
@@ -141,6 +155,13 @@ export const paymentEvents = {
   /** The booking's total is captured: booking confirms on this. */
   'payment.succeeded.v1': z.object({ bookingId: id, amount: minor, currency, paymentIds: z.array(id) }),
   'payment.partially_paid.v1': z.object({ bookingId: id, paidAmount: minor, totalAmount: minor, currency }),
+  /**
+   * Payment stopped collecting for the booking (it expired or was cancelled, fraud blocked it, the
+   * provider refused it): uncaptured payments are released and money captured for it goes back —
+   * refunded by payment, or for a cancelled booking as refund.requested says. Never followed by
+   * payment.succeeded: such a booking is not to be confirmed on money seen at the provider.
+   */
+  'payment.closed.v1': z.object({ bookingId: id, reason: z.enum(['expired', 'cancelled', 'fraud_block', 'failed']) }),
   'payment.failed.v1': z.object({
     bookingId: id,
     paymentId: id.optional(),
