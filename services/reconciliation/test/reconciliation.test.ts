@@ -77,6 +77,10 @@ const paymentCaptured = (bookingId: string, intentId: string, amount: number, cu
     { subject: bookingId, source: 'payment' },
   );
 
+/** Payment declared the booking paid (its captured sum reached the amount). */
+const paymentSucceeded = (bookingId: string, amount = 5000, currency = 'EUR') =>
+  publishEvent(prefix(), 'payment.succeeded.v1', { bookingId, amount, currency, paymentIds: [`pay-${bookingId}`] }, { subject: bookingId, source: 'payment' });
+
 /** A real charge at the provider: an automatically captured payment intent, as payment would create it. */
 async function charge(opts: { bookingId?: string; payerId?: string; amount?: number; currency?: string; capture?: boolean }) {
   const pi = await stripe.paymentIntents.create(
@@ -162,9 +166,10 @@ describe('finding every kind of mismatch and healing the safe ones', () => {
     await paymentCaptured(b.ok, intents.ok, 5000, 'EUR', 5000);
     await bookingConfirmed(b.ok);
 
-    // Paid at the provider; payment.captured and the confirmation were lost.
+    // Paid at the provider and payment reported it paid; payment.captured and the confirmation were lost.
     await bookingCreated(b.paidNotConfirmed);
     intents.paidNotConfirmed = await charge({ bookingId: b.paidNotConfirmed, payerId: `p-${b.paidNotConfirmed}` });
+    await paymentSucceeded(b.paidNotConfirmed);
 
     // Confirmed, but the provider only ever authorised the card.
     await bookingCreated(b.confirmedNotPaid);
@@ -214,7 +219,8 @@ describe('finding every kind of mismatch and healing the safe ones', () => {
         (await state(b.amount)) === 'CONFIRMED' &&
         (await state(b.currency)) === 'CONFIRMED' &&
         (await state(b.refund)) === 'CANCELLED' &&
-        (await state(b.double)) === 'CONFIRMED',
+        (await state(b.double)) === 'CONFIRMED' &&
+        (await sdb.db('payment_outcomes').where({ booking_id: b.paidNotConfirmed }).first('succeeded_amount')) !== undefined,
       { what: 'projections caught up', timeoutMs: 30_000 },
     );
 

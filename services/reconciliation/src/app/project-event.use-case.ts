@@ -36,6 +36,10 @@ export function makeProjectEvent(deps: { projections: ProjectionsRepository; log
     } else if (isEvent(event, 'booking.modified.v1')) {
       const d = event.data;
       if (!(await p.setAmount(trx, d.bookingId, d.amount, d.currency, at))) gap(event, d.bookingId);
+    } else if (isEvent(event, 'modification.dropped.v1')) {
+      // The change did not happen: the booking's total is the one it had before.
+      const d = event.data;
+      if (!(await p.setAmount(trx, d.bookingId, d.amount, d.currency, at))) gap(event, d.bookingId);
     } else if (isEvent(event, 'payment.authorized.v1')) {
       const d = event.data;
       await p.authorized(trx, { paymentId: d.paymentId, bookingId: d.bookingId, intentId: d.intentId, payerId: d.payerId, amount: d.amount, currency: d.currency, at });
@@ -55,6 +59,10 @@ export function makeProjectEvent(deps: { projections: ProjectionsRepository; log
     } else if (isEvent(event, 'payment.refunded.v1')) {
       const d = event.data;
       await p.refunded(trx, { paymentId: d.paymentId, bookingId: d.bookingId, amount: d.amount, currency: d.currency, bookingRefunded: d.bookingRefunded, at });
+    } else if (isEvent(event, 'payment.succeeded.v1')) {
+      await p.paymentSucceeded(trx, event.data.bookingId, event.data.amount, at);
+    } else if (isEvent(event, 'payment.closed.v1')) {
+      await p.paymentClosed(trx, event.data.bookingId, event.data.reason, at);
     } else if (isEvent(event, 'payment.reversed.v1')) {
       await p.paymentStatus(trx, event.data.paymentId, 'reversed', at);
     } else if (isEvent(event, 'dispute.opened.v1')) {

@@ -95,6 +95,23 @@ const own: Migration[] = [
       `);
     },
   },
+  {
+    name: '002_payment_outcomes',
+    up: async (knex: Knex) => {
+      await knex.raw(`
+        -- What payment itself said about each booking: paid (payment.succeeded, the greatest amount)
+        -- or closed (payment.closed: it gives the money back). Apart from bookings, so the order in
+        -- which booking.events and payment.events arrive does not matter.
+        CREATE TABLE payment_outcomes (
+          booking_id       text PRIMARY KEY,
+          succeeded_amount bigint NOT NULL DEFAULT 0,
+          closed_at        timestamptz,
+          close_reason     text,
+          updated_at       timestamptz NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The reconciliation schema: bus outbox/inbox plus reconciliation's own tables. */

@@ -12,6 +12,10 @@ interface BookingRow {
   disputed: boolean;
   created_at: Date;
   updated_at: Date;
+  /** From payment_outcomes (null when payment said nothing yet). */
+  succeeded_amount: string | null;
+  closed_at: Date | null;
+  close_reason: string | null;
 }
 
 interface PaymentRow {
@@ -53,6 +57,10 @@ export interface ProjectionsRepository {
   ): Promise<number>;
   refunded(q: Q, p: { paymentId: string; bookingId: string; amount: number; currency: string; bookingRefunded: number; at: Date }): Promise<void>;
   paymentStatus(q: Q, paymentId: string, status: string, at: Date): Promise<void>;
+  /** payment.succeeded: payment declared the booking paid for `amount` (the greatest one is kept). */
+  paymentSucceeded(q: Q, bookingId: string, amount: number, at: Date): Promise<void>;
+  /** payment.closed: payment gives the booking's money back (the first closure is kept). */
+  paymentClosed(q: Q, bookingId: string, reason: string, at: Date): Promise<void>;
   /** Bookings created since `from`, plus the given ones whatever their age. */
   bookingsForRun(q: Q, from: Date, alsoIds: string[]): Promise<BookingRecord[]>;
   paymentsOf(q: Q, bookingIds: string[]): Promise<PaymentRecord[]>;
@@ -66,7 +74,15 @@ const toBooking = (r: BookingRow): BookingRecord => ({
   disputed: r.disputed,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  paidDeclared: Number(r.succeeded_amount ?? 0),
+  ...(r.closed_at !== null && { paymentClosed: { at: r.closed_at, reason: r.close_reason ?? 'unknown' } }),
 });
+
+/** Bookings with what payment said about them. */
+const bookingRows = (q: Q) =>
+  q<BookingRow>('bookings as b')
+    .leftJoin('payment_outcomes as o', 'o.booking_id', 'b.booking_id')
+    .select('b.*', 'o.succeeded_amount', 'o.closed_at', 'o.close_reason');
 
 const toPayment = (r: PaymentRow): PaymentRecord => ({
   paymentId: r.payment_id,
@@ -198,13 +214,34 @@ export function projectionsRepository(): ProjectionsRepository {
       await q('payments').where({ payment_id: paymentId }).update({ status, updated_at: q.raw('GREATEST(updated_at, ?)', [at]) });
     },
 
+    async paymentSucceeded(q, bookingId, amount, at) {
+      await q.raw(
+        `INSERT INTO payment_outcomes (booking_id, succeeded_amount, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (booking_id) DO UPDATE SET
+           succeeded_amount = GREATEST(payment_outcomes.succeeded_amount, EXCLUDED.succeeded_amount),
+           updated_at = GREATEST(payment_outcomes.updated_at, EXCLUDED.updated_at)`,
+        [bookingId, amount, at],
+      );
+    },
+
+    async paymentClosed(q, bookingId, reason, at) {
+      await q.raw(
+        `INSERT INTO payment_outcomes (booking_id, closed_at, close_reason, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (booking_id) DO UPDATE SET
+           closed_at = COALESCE(payment_outcomes.closed_at, EXCLUDED.closed_at),
+           close_reason = COALESCE(payment_outcomes.close_reason, EXCLUDED.close_reason),
+           updated_at = GREATEST(payment_outcomes.updated_at, EXCLUDED.updated_at)`,
+        [bookingId, at, reason, at],
+      );
+    },
+
     async bookingsForRun(q, from, alsoIds) {
-      const rows = await q<BookingRow>('bookings').where('created_at', '>=', from);
+      const rows: BookingRow[] = await bookingRows(q).where('b.created_at', '>=', from);
       const loaded = new Set(rows.map((r) => r.booking_id));
       const missing = [...new Set(alsoIds)].filter((id) => !loaded.has(id));
       // Chunks keep the bind-parameter count well below Postgres' limit.
       for (let i = 0; i < missing.length; i += 5000) {
-        rows.push(...(await q<BookingRow>('bookings').whereIn('booking_id', missing.slice(i, i + 5000))));
+        rows.push(...(await bookingRows(q).whereIn('b.booking_id', missing.slice(i, i + 5000))));
       }
       return rows.map(toBooking);
     },

@@ -15,6 +15,10 @@ export interface BookingRecord {
   currency: string;
   /** A dispute is open: the dispute flow owns this booking's money until it closes. */
   disputed: boolean;
+  /** The greatest amount payment.succeeded reported for it (booking currency): payment declared it paid; 0 when it never did. */
+  paidDeclared: number;
+  /** payment.closed: payment stopped collecting for it and gives back whatever was captured. */
+  paymentClosed?: { at: Date; reason: string };
   createdAt: Date;
   /** Time of the last event that changed it. */
   updatedAt: Date;

@@ -10,6 +10,7 @@ const buildBooking = (overrides: Partial<BookingRecord> = {}): BookingRecord => 
   amount: 5000,
   currency: 'EUR',
   disputed: false,
+  paidDeclared: 0,
   createdAt: minutesAgo(60),
   updatedAt: minutesAgo(50),
   ...overrides,
@@ -54,9 +55,14 @@ describe('reconciling bookings, payments and the provider', () => {
     expect([...r.judgedBookings]).toEqual(['b-1']);
   });
 
-  it('when the provider captured the full amount but the booking is still pending, then paid_not_confirmed asks booking to re-confirm', () => {
-    const [m] = run({ bookings: [buildBooking({ state: 'PENDING_PAYMENT' })], intents: [buildIntent()] }).mismatches;
+  it('when payment declared the booking paid and the provider holds the full amount but the booking is still pending, then paid_not_confirmed asks booking to re-confirm', () => {
+    const [m] = run({ bookings: [buildBooking({ state: 'PENDING_PAYMENT', paidDeclared: 5000 })], intents: [buildIntent()] }).mismatches;
     expect(m).toMatchObject({ kind: 'paid_not_confirmed', key: 'paid_not_confirmed:b-1', amount: 5000, action: { type: 'reconfirm', bookingId: 'b-1' } });
+  });
+
+  it('when the provider holds the full amount of a pending booking that payment has not declared paid, then nothing is asked (payment is still collecting)', () => {
+    expect(kinds({ bookings: [buildBooking({ state: 'PENDING_PAYMENT' })], intents: [buildIntent()] })).toEqual([]);
+    expect(kinds({ bookings: [buildBooking({ state: 'PENDING_PAYMENT', paidDeclared: 2500 })], intents: [buildIntent()] })).toEqual([]);
   });
 
   it('when a pending booking is only partly paid, then it is left alone (payment still in progress)', () => {
@@ -118,9 +124,42 @@ describe('reconciling bookings, payments and the provider', () => {
     expect(kinds({ bookings: [buildBooking({ state: 'REVERSED' })], intents: [buildIntent({ reversed: 5000 })] })).toEqual([]);
   });
 
-  it('when an expired booking was partly paid, then the partial payment is owed back; fully paid, booking decides (re-confirm)', () => {
-    expect(kinds({ bookings: [buildBooking({ state: 'EXPIRED' })], intents: [buildIntent({ amount: 2000, captured: 2000 })] })).toEqual(['refund_missing']);
-    expect(kinds({ bookings: [buildBooking({ state: 'EXPIRED' })], intents: [buildIntent()] })).toEqual(['paid_not_confirmed']);
+  it('when payment closed an expired booking, then whatever the provider holds (partly or fully paid) is a refund owed, never a re-confirmation', () => {
+    const closed = { state: 'EXPIRED' as const, paymentClosed: { at: minutesAgo(40), reason: 'expired' } };
+    expect(kinds({ bookings: [buildBooking(closed)], intents: [buildIntent({ amount: 2000, captured: 2000 })] })).toEqual(['refund_missing']);
+    const [m, ...rest] = run({ bookings: [buildBooking(closed)], intents: [buildIntent()] }).mismatches;
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({
+      kind: 'refund_missing',
+      amount: 5000,
+      detail: 'booking is expired and payment closed it (expired) but the provider still holds 5000 EUR on intent pi_1',
+      action: { type: 'refund', intentId: 'pi_1', amount: 5000, currency: 'EUR', bookingId: 'b-1' },
+    });
+    // A capture that raced the closure, as payment refunds it.
+    expect(kinds({ bookings: [buildBooking(closed)], intents: [buildIntent({ refunded: 5000 })] })).toEqual([]);
+    // Closed after it was declared paid (a cancellation racing): still money to give back.
+    expect(kinds({ bookings: [buildBooking({ ...closed, paidDeclared: 5000 })], intents: [buildIntent()] })).toEqual(['refund_missing']);
+    // Fraud blocked it while pending: the same.
+    expect(kinds({ bookings: [buildBooking({ state: 'PENDING_PAYMENT', paymentClosed: { at: minutesAgo(40), reason: 'fraud_block' } })], intents: [buildIntent()] })).toEqual(['refund_missing']);
+  });
+
+  it('when payment closed an expired booking within the grace period, then it is not judged yet (payment\'s own refunds are on their way)', () => {
+    const r = run({ bookings: [buildBooking({ state: 'EXPIRED', paymentClosed: { at: minutesAgo(1), reason: 'expired' } })], intents: [buildIntent()] });
+    expect(r).toMatchObject({ mismatches: [], skipped: 1 });
+    expect(r.judgedBookings.size).toBe(0);
+  });
+
+  it('when payment declared an expired booking paid, then the full payment is for booking to decide (re-confirm); partly paid, nothing', () => {
+    expect(kinds({ bookings: [buildBooking({ state: 'EXPIRED', paidDeclared: 5000 })], intents: [buildIntent()] })).toEqual(['paid_not_confirmed']);
+    expect(kinds({ bookings: [buildBooking({ state: 'EXPIRED', paidDeclared: 5000 })], intents: [buildIntent({ refunded: 5000 })] })).toEqual([]);
+  });
+
+  it('when payment has neither declared an expired booking paid nor closed it, then it is not judged yet, whatever the provider holds', () => {
+    for (const intent of [buildIntent(), buildIntent({ amount: 2000, captured: 2000 })]) {
+      const r = run({ bookings: [buildBooking({ state: 'EXPIRED' })], intents: [intent] });
+      expect(r).toMatchObject({ mismatches: [], skipped: 1 });
+      expect(r.judgedBookings.size).toBe(0);
+    }
   });
 
   it('when the provider holds money for no known booking, then it is refunded as charge_without_booking', () => {

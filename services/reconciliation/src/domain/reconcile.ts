@@ -67,11 +67,23 @@ interface Valued {
  * - CONFIRMED with nothing captured → confirmed_not_paid; with the amount charged twice by the same
  *   payer → double_charge (refund the later intent); with any other difference beyond the
  *   tolerance → amount_mismatch;
- * - PENDING_PAYMENT or EXPIRED but fully paid → paid_not_confirmed (booking re-confirms or asks
- *   for a refund); EXPIRED partly paid → refund_missing per intent;
+ * - PENDING_PAYMENT or EXPIRED that payment itself declared paid (payment.succeeded for the amount,
+ *   and not closed since) and fully paid at the provider → paid_not_confirmed (booking re-confirms
+ *   or asks for a refund). Money payment decided to give back is never re-confirmed: once payment
+ *   closed the booking (payment.closed), what the provider still holds is a refund payment owes →
+ *   refund_missing per intent, judged only after the grace period from the closure so payment's own
+ *   refunds (of captures that raced the closure) can land first;
+ * - EXPIRED that payment has neither declared paid nor closed yet: payment has not decided whether
+ *   it keeps or gives back the money → not judged yet;
  * - CANCELLED or REVERSED with money still held → refund_missing per intent (settled bookings hold 0).
  * Provider charges with no known booking → charge_without_booking.
  */
+/** Payment itself said this booking is paid (payment.succeeded for its amount) and has not closed it since. */
+export const declaredPaid = (b: BookingRecord): boolean => b.paymentClosed === undefined && b.paidDeclared > 0 && b.paidDeclared >= b.amount;
+
+/** An expired booking whose money payment has not yet decided about (keep it: paid; give it back: closed). */
+const undecided = (b: BookingRecord): boolean => b.state === 'EXPIRED' && b.paymentClosed === undefined && !declaredPaid(b);
+
 export function reconcile(input: ReconcileInput): ReconcileResult {
   const cutoff = input.now.getTime() - input.graceSeconds * 1000;
   const settled = (t: Date) => t.getTime() <= cutoff;
@@ -115,7 +127,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   for (const booking of bookings.values()) {
     const intents = intentsByBooking.get(booking.bookingId) ?? [];
-    if (booking.disputed || !settled(booking.updatedAt) || intents.some((i) => !settled(i.lastActivity))) {
+    const settling =
+      !settled(booking.updatedAt) || (booking.paymentClosed !== undefined && !settled(booking.paymentClosed.at)) || intents.some((i) => !settled(i.lastActivity));
+    if (booking.disputed || settling || undecided(booking)) {
       skipped++;
       continue;
     }
@@ -241,20 +255,24 @@ function judgeBooking(
       break;
     case 'PENDING_PAYMENT':
     case 'EXPIRED': {
+      if (booking.paymentClosed) {
+        // Payment gave up on it: every intent's money is owed back, duplicates included.
+        if (net > tolerance) out.push(...refundsOwed(`${booking.state.toLowerCase()} and payment closed it (${booking.paymentClosed.reason})`));
+        break;
+      }
       if (doubleCharged) out.push(...doubleCharges());
       const paid = doubleCharged ? withoutDuplicates : net;
-      if (paid > 0 && paid >= booking.amount - tolerance) {
+      // Only what payment itself declared paid is confirmed; otherwise payment is still collecting.
+      if (declaredPaid(booking) && paid > 0 && paid >= booking.amount - tolerance) {
         out.push({
           kind: 'paid_not_confirmed',
           key: `paid_not_confirmed:${bookingId}`,
           bookingId,
           amount: booking.amount,
           currency,
-          detail: `provider holds the full ${fmt(paid, currency)} but the booking is ${booking.state}`,
+          detail: `payment reported the booking paid and the provider holds the full ${fmt(paid, currency)}, but the booking is ${booking.state}`,
           action: { type: 'reconfirm', bookingId },
         });
-      } else if (booking.state === 'EXPIRED' && net > tolerance) {
-        out.push(...refundsOwed('expired with a partial payment'));
       }
       break;
     }
