@@ -395,6 +395,71 @@ describe('bookings driven by payment, fraud and reconciliation events', () => {
     await expectInventoryConsistent(h, matchId);
   });
 
+  /** Publishes a reconfirm request and waits until booking has handled it (as a no-op). */
+  async function reconfirmIgnored(bookingId: string): Promise<void> {
+    const noops = 'booking_events_noop_total{type="reconciliation.reconfirm.requested.v1"}';
+    const before = await metric(noops);
+    await publishEvent(
+      h.iso.topicPrefix,
+      'reconciliation.reconfirm.requested.v1',
+      { findingId: randomUUID(), bookingId, reason: 'paid_not_confirmed' },
+      { subject: bookingId, source: 'reconciliation' },
+    );
+    await eventually(async () => (await metric(noops)) > before, { what: `reconfirm of ${bookingId} handled` });
+  }
+
+  const moneyReturned = async (bookingId: string) =>
+    ((await h.sdb.db('bookings').where({ id: bookingId }).first('money_returned')) as { money_returned: boolean } | undefined)?.money_returned;
+
+  it('when a capture raced the expiry and payment closed the booking, then a reconfirm request while the refund is on its way leaves it expired with its slots free', async () => {
+    const matchId = await createMatch(h, { capacity: 3 });
+    const b = await pendingBooking('race-1', matchId, 1);
+    clock.advance(901_000);
+    await statusOf(b.bookingId, 'EXPIRED');
+    // Payment learned of the capture after it closed the booking: it refunds it and says so.
+    const paymentId = randomUUID();
+    await pay(
+      'payment.captured.v1',
+      { bookingId: b.bookingId, paymentId, payerId: 'p1', intentId: `pi_${paymentId}`, amount: b.amount, currency: 'EUR', bookingCaptured: b.amount, bookingAmount: b.amount, bookingCurrency: 'EUR' },
+      b.bookingId,
+    );
+    await pay('payment.closed.v1', { bookingId: b.bookingId, reason: 'expired' }, b.bookingId);
+    await eventually(() => moneyReturned(b.bookingId), { what: 'payment.closed recorded' });
+
+    // Reconciliation saw the full amount at the provider before payment's refund landed.
+    await reconfirmIgnored(b.bookingId);
+    expect((await asAdmin(b.bookingId)).status).toBe('EXPIRED');
+    expect((await inventory(h, matchId)).available).toBe(3);
+    expect(events.events.filter((e) => e.type === 'booking.confirmed.v1' && e.subject === b.bookingId)).toHaveLength(0);
+    expect(refundRequests(b.bookingId)).toHaveLength(0);
+
+    await pay(
+      'payment.refunded.v1',
+      { bookingId: b.bookingId, paymentId, refundId: 're_race', amount: b.amount, currency: 'EUR', reason: 'late_payment', bookingRefunded: b.amount, bookingCurrency: 'EUR' },
+      b.bookingId,
+    );
+    await eventually(async () => (await asAdmin(b.bookingId)).money.balanced, { what: 'refund recorded' });
+    expect((await asAdmin(b.bookingId)).money).toMatchObject({ captured: b.amount, refunded: b.amount, net: 0 });
+    await expectInventoryConsistent(h, matchId);
+  });
+
+  it('when a late payment was refunded for lack of slots, then a reconfirm request after slots free up does not confirm it', async () => {
+    const matchId = await createMatch(h, { capacity: 2 });
+    const b = await pendingBooking('late-4', matchId, 2);
+    clock.advance(901_000);
+    await statusOf(b.bookingId, 'EXPIRED');
+    const other = await hold('late-5', matchId, 2);
+    await payInFull(b);
+    await events.waitFor('refund.requested.v1', (e) => e.data.bookingId === b.bookingId);
+    expect((await h.http().delete(`/v1/holds/${other.holdId}`).set(fan('late-5'))).body.status).toBe('RELEASED');
+
+    await reconfirmIgnored(b.bookingId);
+    expect((await asAdmin(b.bookingId)).status).toBe('EXPIRED');
+    expect(await inventory(h, matchId)).toMatchObject({ available: 2, confirmed: 0 });
+    expect(refundRequests(b.bookingId)).toHaveLength(1);
+    await expectInventoryConsistent(h, matchId);
+  });
+
   it('when an admin cancels the match, then holds are released, bookings cancelled and refunds requested', async () => {
     const matchId = await createMatch(h, { capacity: 10 });
     const held = await hold('mc-1', matchId, 2);

@@ -24,6 +24,7 @@ export function buildBooking(overrides: Partial<Booking> = {}): Booking {
     fraudDecision: null,
     disputes: {},
     pendingModificationId: null,
+    moneyReturned: false,
     version: 1,
     updatedAt: now,
     ...overrides,

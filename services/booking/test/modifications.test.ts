@@ -104,21 +104,32 @@ describe('changing the slot count', () => {
     await d.pay('payment.failed.v1', { bookingId: b.bookingId, reason: 'card_declined' }, b.bookingId);
     const after = await d.until(b.bookingId, (x) => x.pendingModificationId === null, 'modification dropped');
     expect(after).toMatchObject({ status: 'CONFIRMED', quantity: 2, amount: 10000 });
+    const dropped = await events.waitFor('modification.dropped.v1', (e) => e.data.bookingId === b.bookingId);
+    expect(dropped.data).toMatchObject({ modificationId: res.body.modificationId, status: 'FAILED', amount: 10000, currency: 'EUR' });
     expect(after.money.balanced).toBe(true);
     expect(await inventory(h, matchId)).toMatchObject({ confirmed: 2, held: 0, available: 8 });
     await expectInventoryConsistent(h, matchId);
   });
 
-  it('when the extra payment comes after its window closed, then the change is dropped and that payment refunded', async () => {
+  it('when the extra payment comes after its window closed, then the change is dropped, payment is told so (it refunds that payment) and the booking stays as it was', async () => {
     const matchId = await createMatch(h, { capacity: 10 });
     const b = await d.confirmedBooking('qty-2', matchId, 1);
-    expect((await post('qty-2', `/v1/bookings/${b.bookingId}/quantity`, { quantity: 2 })).status).toBe(202);
+    const res = await post('qty-2', `/v1/bookings/${b.bookingId}/quantity`, { quantity: 2 });
+    expect(res.status).toBe(202);
     clock.advance(901_000);
     await d.until(b.bookingId, (x) => x.pendingModificationId === null, 'modification expired');
     expect((await inventory(h, matchId)).held).toBe(0);
+    const dropped = await events.waitFor('modification.dropped.v1', (e) => e.data.bookingId === b.bookingId);
+    expect(dropped.data).toMatchObject({ modificationId: res.body.modificationId, status: 'EXPIRED', reason: 'payment_window_closed', amount: 5000, currency: 'EUR' });
+
+    // The extra charge landed anyway: booking records it; payment refunds it (modification.dropped), booking asks nothing.
+    const lateExtras = 'booking_late_payments_total{outcome="dropped_modification"}';
+    const before = await d.metric(lateExtras);
     await d.payUpTo(b, 10000);
-    const refund = await events.waitFor('refund.requested.v1', (e) => e.data.bookingId === b.bookingId);
-    expect(refund.data).toMatchObject({ amount: 5000, reason: 'modification_payment_after_window' });
+    await eventually(async () => (await d.metric(lateExtras)) > before, { what: 'payment.succeeded for the dropped total handled' });
+    const paid = await d.until(b.bookingId, (x) => x.money.captured === 10000, 'late extra payment recorded');
+    expect(paid).toMatchObject({ status: 'CONFIRMED', quantity: 1, amount: 5000 });
+    expect(events.events.filter((e) => e.type === 'refund.requested.v1' && e.subject === b.bookingId)).toHaveLength(0);
     await d.refundUpTo(b, 5000, 5000);
     const after = await d.until(b.bookingId, (x) => x.money.refunded === 5000, 'refund');
     expect(after).toMatchObject({ quantity: 1, amount: 5000 });

@@ -2,6 +2,7 @@ import { isEvent, type MatchdayEvent } from '@matchday/contracts';
 import {
   onDisputeClosed,
   onDisputeOpened,
+  onPaymentClosed,
   onPaymentFailed,
   onPaymentSucceeded,
   onReversal,
@@ -18,6 +19,7 @@ export const PAYMENT_EVENT_TYPES = [
   'payment.succeeded.v1',
   'payment.captured.v1',
   'payment.partially_paid.v1',
+  'payment.closed.v1',
   'payment.refunded.v1',
   'payment.failed.v1',
   'payment.reversed.v1',
@@ -55,6 +57,8 @@ export function makeApplyPaymentEvent(deps: AppDeps) {
     } else if (isEvent(event, 'payment.partially_paid.v1')) {
       working = { ...b, ...recordMoney(b, { captured: event.data.paidAmount }) };
       decision = noop('partial payment recorded');
+    } else if (isEvent(event, 'payment.closed.v1')) {
+      ({ booking: working, decision } = onPaymentClosed(b));
     } else if (isEvent(event, 'payment.refunded.v1')) {
       working = { ...b, ...recordMoney(b, { refunded: event.data.bookingRefunded }) };
       decision = noop('refund recorded');

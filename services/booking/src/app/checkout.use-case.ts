@@ -89,6 +89,7 @@ export function makeCheckout(deps: AppDeps) {
         fraudDecision: null,
         disputes: {},
         pendingModificationId: null,
+        moneyReturned: false,
         version: 1,
         updatedAt: now,
       };

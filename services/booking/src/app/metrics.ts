@@ -56,7 +56,7 @@ export const metrics = {
   }),
   latePayments: counter({
     name: 'booking_late_payments_total',
-    help: 'Payments that landed after the booking lost its slots, by outcome (reserved, refunded)',
+    help: 'Payments that landed after the booking lost its slots (or its change), by outcome (reserved, refunded, dropped_modification: payment refunds it)',
     labelNames: ['outcome'],
   }),
   refundsRequested: counter({ name: 'booking_refunds_requested_total', help: 'refund.requested events emitted, by reason', labelNames: ['reason'] }),

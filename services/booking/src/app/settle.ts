@@ -31,6 +31,7 @@ const changed = (a: Booking, b: Booking): boolean =>
   a.reversed !== b.reversed ||
   a.fraudDecision !== b.fraudDecision ||
   a.pendingModificationId !== b.pendingModificationId ||
+  a.moneyReturned !== b.moneyReturned ||
   a.userId !== b.userId ||
   a.matchId !== b.matchId ||
   a.quantity !== b.quantity ||
@@ -74,12 +75,15 @@ export async function settle(
         metrics.latePayments.inc({ outcome: 'refunded' });
         log.warn('late payment: no slots left, refunding', { from: next.status });
         await requestRefund(deps, trx, next, null, 'late_payment_no_slots');
+        // That money is on its way back: a later request (reconciliation's) must not confirm on it.
+        next = { ...next, moneyReturned: true };
       }
       break;
     }
     case 'refund':
       log.warn('money arrived for a booking that cannot take it; refunding', { status: next.status, reason: decision.reason });
       await requestRefund(deps, trx, next, null, decision.reason);
+      next = { ...next, moneyReturned: true };
       break;
     case 'modification_paid':
       next = await applyPendingModification(deps, trx, effects, next, ctx.paidAmount ?? 0);
@@ -89,7 +93,9 @@ export async function settle(
       break;
   }
   if (decision.kind === 'noop' && ctx.paidAmount !== undefined && next.status === 'CONFIRMED' && ctx.paidAmount > next.amount) {
-    await refundLateExtraPayment(deps, trx, next, ctx.paidAmount);
+    // The extra charge of a modification that was dropped meanwhile: payment refunds it on modification.dropped.
+    metrics.latePayments.inc({ outcome: 'dropped_modification' });
+    log.info('paid more than the booking total: an extra charge of a dropped modification, which payment refunds', { paid: ctx.paidAmount, amount: next.amount });
   }
   if (!changed(original, next)) return next;
   const saved = await bookingsRepository.save(trx, next, deps.clock.now());
@@ -191,7 +197,10 @@ async function applyPendingModification(deps: AppDeps, trx: Tx, effects: Effects
   };
 }
 
-/** The pending modification will not happen: its reserved slots go back, the booking stays as it was. */
+/**
+ * The pending modification will not happen: its reserved slots go back, the booking stays as it was,
+ * and modification.dropped tells payment to release its extra charge (or refund it if captured).
+ */
 export async function dropPendingModification(
   deps: AppDeps,
   trx: Tx,
@@ -203,23 +212,14 @@ export async function dropPendingModification(
   const mod = b.pendingModificationId ? await modificationsRepository.get(trx, b.pendingModificationId) : null;
   if (mod && (await modificationsRepository.settle(trx, mod.id, status, deps.clock.now()))) {
     if (mod.reserved > 0) await moveSlots(deps, trx, effects, mod.toMatchId, 'release_held', mod.reserved);
+    await deps.bus.publish(
+      trx,
+      'modification.dropped.v1',
+      { bookingId: b.id, matchId: b.matchId, userId: b.userId, modificationId: mod.id, status, reason, amount: b.amount, currency: b.currency },
+      { subject: b.id },
+    );
     metrics.modifications.inc({ kind: mod.kind, status });
     deps.logger.info('pending modification dropped', { bookingId: b.id, modificationId: mod.id, status, reason });
   }
   return { ...b, pendingModificationId: null };
-}
-
-/**
- * payment.succeeded reported more than the booking's total: the extra payment of a modification
- * that already failed or expired. Refund the difference, once per modification.
- */
-async function refundLateExtraPayment(deps: AppDeps, trx: Tx, b: Booking, paid: number): Promise<void> {
-  const mod = await modificationsRepository.latestUnapplied(trx, b.id);
-  if (!mod || mod.newAmount !== paid) {
-    deps.logger.warn('paid more than the booking total, without a modification to explain it', { bookingId: b.id, paid, amount: b.amount });
-    return;
-  }
-  if (!(await modificationsRepository.markLateRefund(trx, mod.id, deps.clock.now()))) return;
-  metrics.latePayments.inc({ outcome: 'refunded' });
-  await requestRefund(deps, trx, b, paid - b.amount, 'modification_payment_after_window');
 }

@@ -23,6 +23,7 @@ interface BookingRow {
   fraud_decision: FraudDecision | null;
   disputes: Record<string, DisputeStatus>;
   pending_modification_id: string | null;
+  money_returned: boolean;
   payers: unknown;
   version: number;
   updated_at: Date;
@@ -56,6 +57,7 @@ const toBooking = (r: BookingRow): Booking => ({
   fraudDecision: r.fraud_decision,
   disputes: r.disputes ?? {},
   pendingModificationId: r.pending_modification_id,
+  moneyReturned: r.money_returned,
   version: r.version,
   updatedAt: r.updated_at,
 });
@@ -90,6 +92,7 @@ export const bookingsRepository = {
       fraud_decision: b.fraudDecision,
       disputes: JSON.stringify(b.disputes),
       pending_modification_id: b.pendingModificationId,
+      money_returned: b.moneyReturned,
       payers: JSON.stringify(payers),
       version: b.version,
       updated_at: b.updatedAt,
@@ -150,6 +153,7 @@ export const bookingsRepository = {
         fraud_decision: b.fraudDecision,
         disputes: JSON.stringify(b.disputes),
         pending_modification_id: b.pendingModificationId,
+        money_returned: b.moneyReturned,
         version: b.version + 1,
         updated_at: now,
       })

@@ -191,5 +191,12 @@ export function bookingMigrations(schema: string, monthsAhead = 3): Migration[] 
         await knex.raw(matchHeat);
       },
     },
+    {
+      name: '003_booking_money_returned',
+      up: async (knex: Knex) => {
+        // Money given back (payment closed it, or a late payment refunded): never confirmed again.
+        await knex.raw(`ALTER TABLE bookings ADD COLUMN money_returned boolean NOT NULL DEFAULT false`);
+      },
+    },
   ];
 }

@@ -74,22 +74,6 @@ export const modificationsRepository = {
     return n === 1;
   },
 
-  /** Marks that a late extra payment for this (expired/failed) modification was sent back; false if already done. */
-  async markLateRefund(db: Db, id: string, now: Date): Promise<boolean> {
-    const n = await db('booking_modifications').where({ id, late_refund_requested: false }).update({ late_refund_requested: true, updated_at: now });
-    return n === 1;
-  },
-
-  /** The latest modification of a booking that ended without being applied, for late payments. */
-  async latestUnapplied(db: Db, bookingId: string): Promise<Modification | null> {
-    const row = (await db('booking_modifications')
-      .where({ booking_id: bookingId })
-      .whereIn('status', ['FAILED', 'EXPIRED'])
-      .orderBy('created_at', 'desc')
-      .first()) as ModificationRow | undefined;
-    return row ? toModification(row) : null;
-  },
-
   async overdueBookingIds(db: Db, now: Date, limit: number): Promise<string[]> {
     const rows = (await db('booking_modifications')
       .where('status', 'PENDING_PAYMENT')

@@ -6,6 +6,7 @@ import {
   onDisputeClosed,
   onDisputeOpened,
   onFraudDecision,
+  onPaymentClosed,
   onPaymentFailed,
   onPaymentSucceeded,
   onPaymentWindowClosed,
@@ -105,6 +106,19 @@ describe('booking state machine', () => {
     expect(onReconfirmRequested(buildBooking())).toMatchObject({ to: 'CONFIRMED' });
     expect(onReconfirmRequested(buildBooking({ status: 'CONFIRMED' })).kind).toBe('noop');
     expect(onReconfirmRequested(buildBooking({ status: 'EXPIRED' })).kind).toBe('late_payment');
+  });
+
+  it('when payment closed the booking (its money goes back), then neither a reconfirm request nor a late payment confirms it', () => {
+    for (const status of ['EXPIRED', 'PAYMENT_FAILED', 'PENDING_PAYMENT'] as const) {
+      const { booking, decision } = onPaymentClosed(buildBooking({ status, captured: 10000 }));
+      expect(decision.kind).toBe('noop');
+      expect(booking).toMatchObject({ status, moneyReturned: true });
+      expect(onReconfirmRequested(booking)).toMatchObject({ kind: 'noop', why: expect.stringMatching(/given back/) });
+    }
+    expect(onPaymentSucceeded(buildBooking({ status: 'EXPIRED', moneyReturned: true }), 10000).kind).toBe('noop');
+    expect(onPaymentSucceeded(buildBooking({ status: 'PAYMENT_FAILED', moneyReturned: true }), 10000).kind).toBe('noop');
+    // A confirmed booking is not reopened by it either way.
+    expect(onReconfirmRequested(buildBooking({ status: 'CONFIRMED', moneyReturned: true })).kind).toBe('noop');
   });
 
   it('when a transition is not in the table, then it is refused as a bug', () => {

@@ -41,6 +41,11 @@ export interface Booking {
   fraudDecision: FraudDecision | null;
   disputes: Record<string, DisputeStatus>;
   pendingModificationId: string | null;
+  /**
+   * Everything paid for it is being given back (payment closed its payments, or booking asked for a
+   * full refund of a late payment): it is never confirmed again on money seen later.
+   */
+  moneyReturned: boolean;
   version: number;
   updatedAt: Date;
 }
@@ -106,6 +111,7 @@ export function onPaymentSucceeded(b: Booking, amount: number): Decision {
       return noop('disputed: payment already counted');
     case 'EXPIRED':
     case 'PAYMENT_FAILED':
+      if (b.moneyReturned) return noop('its money is being given back: not confirmed again');
       return { kind: 'late_payment', reason: `paid after ${b.status === 'EXPIRED' ? 'the payment window closed' : 'payment failed'}` };
     case 'CANCELLED':
       return { kind: 'refund', reason: 'paid_after_cancellation' };
@@ -114,10 +120,23 @@ export function onPaymentSucceeded(b: Booking, amount: number): Decision {
   }
 }
 
-/** reconciliation.reconfirm.requested: reconciliation saw the money for this booking at the provider. */
+/**
+ * reconciliation.reconfirm.requested: reconciliation saw the money for this booking at the provider.
+ * Money that payment (or booking) decided to give back is never re-confirmed.
+ */
 export function onReconfirmRequested(b: Booking): Decision {
   if (b.status === 'CONFIRMED' || b.status === 'DISPUTED') return noop('already confirmed');
+  if (b.moneyReturned) return noop('its money is being given back: not confirmed again');
   return onPaymentSucceeded(b, b.amount);
+}
+
+/**
+ * payment.closed: payment stopped collecting for this booking and gives back what was captured for
+ * it. Recorded (moneyReturned) so that no later request confirms it on that money; the booking's
+ * state follows booking's own events (expiry) or payment.failed.
+ */
+export function onPaymentClosed(b: Booking): { booking: Booking; decision: Decision } {
+  return { booking: { ...b, moneyReturned: true }, decision: noop(`payment closed its payments (${b.status})`) };
 }
 
 /** payment.failed: payment gave up on the booking (declined everywhere, fraud block, …). */
