@@ -16,6 +16,7 @@ import { makeConfirmIntent } from './app/confirm-intent.use-case';
 import { makeConfirmPayment } from './app/confirm-payment.use-case';
 import { makeCreateIntent } from './app/create-intent.use-case';
 import { makeCurrencyHandler } from './app/currency-handler';
+import { makeDropModification } from './app/drop-modification.use-case';
 import type { AppDeps } from './app/deps';
 import { makeIssueRefund } from './app/issue-refund.use-case';
 import { makeMoneyPicture } from './app/money-picture.use-case';
@@ -128,6 +129,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
       closeBooking: makeCloseBooking(deps),
       requestRefund,
       applyModification: makeApplyModification(deps),
+      dropModification: makeDropModification(deps),
       applyStripeEvent: makeApplyStripeEvent(deps),
       workQueued: () => queue.poke(),
     },

@@ -213,6 +213,7 @@ describe('split payments', () => {
     expect(picture.money).toMatchObject({ captured: 6000, refunded: 6000, net: 0 });
     expect(picture.booking).toMatchObject({ phase: 'closed', closeReason: 'expired' });
     expect(h.ofBooking(bookingId, 'payment.succeeded.v1')).toHaveLength(0);
+    expect(h.ofBooking(bookingId, 'payment.closed.v1').map((e) => (e.data as { reason: string }).reason)).toEqual(['expired']);
 
     // The late payer can no longer pay.
     const late = await confirm(payments[2]!.paymentId, 'friend-2');

@@ -4,7 +4,7 @@ import { observationOf, type IntentSnapshot } from '../adapters/stripe-objects';
 import { fxQuotesRepository } from '../db/fx-quotes.repository';
 import { jobsRepository, type Job } from '../db/jobs.repository';
 import { paymentsRepository } from '../db/payments.repository';
-import { mayCapture } from '../domain/booking-payments';
+import { mayCapturePayment } from '../domain/booking-payments';
 import { convertMinor } from '../domain/money';
 import type { Payment } from '../domain/payment';
 import type { AppDeps, Tx } from './deps';
@@ -19,8 +19,8 @@ import { withPaymentLedger, type Ledger } from './ledger';
 export function makeCapturePayment(deps: AppDeps) {
   return async (job: Job): Promise<void> => {
     const plan = await withPaymentLedger(deps, job.paymentId!, async (ledger, p, trx) => {
-      if (p.status !== 'authorized' || !p.intentId || !mayCapture(ledger.booking)) {
-        // Not (or no longer) capturable: a closed booking's cancel job releases it.
+      if (p.status !== 'authorized' || !p.intentId || !mayCapturePayment(ledger.booking, p)) {
+        // Not (or no longer) capturable: a closed booking's (or a dropped modification's) cancel job releases it.
         await jobsRepository.finish(trx, job.id, 'done');
         return undefined;
       }

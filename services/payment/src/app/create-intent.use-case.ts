@@ -1,6 +1,7 @@
 import { GatewayError } from '../adapters/stripe-gateway';
 import { observationOf, type IntentSnapshot } from '../adapters/stripe-objects';
 import { jobsRepository, type Job } from '../db/jobs.repository';
+import { isDroppedExtra } from '../domain/booking-payments';
 import { intentKey } from '../domain/payment';
 import type { AppDeps } from './deps';
 import { withPaymentLedger } from './ledger';
@@ -19,7 +20,7 @@ export function makeCreateIntent(deps: AppDeps) {
         await jobsRepository.finish(trx, job.id, 'done');
         return undefined;
       }
-      if (ledger.booking.phase === 'closed') {
+      if (ledger.booking.phase === 'closed' || isDroppedExtra(ledger.booking, p)) {
         p.status = 'canceled';
         await ledger.savePayment(p);
         await jobsRepository.finish(trx, job.id, 'done');

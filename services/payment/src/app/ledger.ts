@@ -6,8 +6,9 @@ import { paymentsRepository, type Refund } from '../db/payments.repository';
 import { bookingPaymentsRepository } from '../db/booking-payments.repository';
 import {
   afterCapture,
+  isDroppedExtra,
   lateRefundReason,
-  mayCapture,
+  mayCapturePayment,
   type BookingPayments,
   type CloseReason,
   type RefundReason,
@@ -33,8 +34,10 @@ export interface Ledger {
   requestRefund(input: { bookingAmount: number | null; reason: RefundReason; requestKey: string; only?: Payment[] }): Promise<Refund[]>;
   /** Refunds part of one payment, in its currency (null = everything kept). */
   refundPayment(payment: Payment, input: { amount: number | null; reason: RefundReason; requestKey: string }): Promise<Refund | undefined>;
-  /** Closes the booking: releases what is not captured and, when asked, refunds what is. */
+  /** Closes the booking (payment.closed, once): releases what is not captured and, when asked, refunds what is. */
   close(reason: CloseReason, refund: RefundReason | null): Promise<void>;
+  /** Releases a payment that must not be captured: its intent is cancelled, or, before it has one, it is marked canceled. */
+  release(payment: Payment): Promise<void>;
   /** Reports the booking's payment as failed (once). */
   reportFailure(reason: string, extra?: { paymentId?: string; code?: string }): Promise<void>;
   savePayment(p: Payment): Promise<void>;
@@ -102,9 +105,9 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
       for (const t of r.transitions) {
         if (t === 'authorized' && p.intentId) {
           await emit('payment.authorized.v1', { bookingId, paymentId: p.paymentId, payerId: p.payerId, intentId: p.intentId, amount: p.amount, currency: p.currency });
-          if (booking.phase === 'closed' || booking.fraud === 'block') {
+          if (booking.phase === 'closed' || booking.fraud === 'block' || isDroppedExtra(booking, p)) {
             await jobsRepository.add(trx, { kind: 'cancel', paymentId: p.paymentId, dedupeKey: `cancel:${p.paymentId}` });
-          } else if (mayCapture(booking)) {
+          } else if (mayCapturePayment(booking, p)) {
             await jobsRepository.add(trx, { kind: 'capture', paymentId: p.paymentId, dedupeKey: `capture:${p.paymentId}` });
           }
         } else if (t === 'captured') {
@@ -279,18 +282,22 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
       if (booking.phase !== 'closed') {
         booking.phase = 'closed';
         booking.closeReason = reason;
+        // Said once: from here on money captured for this booking goes back, and it is never reported paid.
+        await emit('payment.closed.v1', { bookingId, reason });
       }
-      for (const p of await ledger.payments({ forUpdate: true })) {
-        if (!isReleasable(p.status)) continue;
-        if (p.intentId) await jobsRepository.add(trx, { kind: 'cancel', paymentId: p.paymentId, dedupeKey: `cancel:${p.paymentId}` });
-        else {
-          // No intent yet: the create job finds it canceled and creates none.
-          p.status = 'canceled';
-          await paymentsRepository.save(trx, p);
-          attempts.inc({ outcome: 'canceled' });
-        }
-      }
+      for (const p of await ledger.payments({ forUpdate: true })) await ledger.release(p);
       if (refund) await ledger.requestRefund({ bookingAmount: null, reason: refund, requestKey: `close:${reason}` });
+    },
+
+    async release(p) {
+      if (!isReleasable(p.status)) return;
+      if (p.intentId) await jobsRepository.add(trx, { kind: 'cancel', paymentId: p.paymentId, dedupeKey: `cancel:${p.paymentId}` });
+      else {
+        // No intent yet: the create job finds it canceled and creates none.
+        p.status = 'canceled';
+        await paymentsRepository.save(trx, p);
+        attempts.inc({ outcome: 'canceled' });
+      }
     },
 
     async reportFailure(reason, extra = {}) {
@@ -324,6 +331,12 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
       await ledger.refundPayment(p, { amount: null, reason, requestKey: `late:${p.paymentId}` });
       return;
     }
+    if (isDroppedExtra(booking, p)) {
+      // The change this extra charge was for will not happen (booking dropped it): the money goes back.
+      deps.logger.warn('extra charge of a dropped modification captured; refunding it', { bookingId, paymentId: p.paymentId, modificationId: p.modificationId });
+      await ledger.refundPayment(p, { amount: null, reason: 'modification', requestKey: droppedExtraRefundKey(p) });
+      return;
+    }
     const outcome = afterCapture(booking);
     if (outcome.event === 'succeeded') {
       const wasPaid = booking.succeededAmount > 0;
@@ -350,6 +363,9 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
 
   return ledger;
 }
+
+/** One refund per dropped modification's extra charge, whether the drop or the late capture asks first. */
+export const droppedExtraRefundKey = (p: Payment): string => `modification-dropped:${p.paymentId}`;
 
 /**
  * Runs `fn` with the ledger of a payment's booking and the payment, both locked (booking first),

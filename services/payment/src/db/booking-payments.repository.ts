@@ -20,6 +20,7 @@ interface Row {
   succeeded_amount: string;
   failed_reported: boolean;
   pending_modification: BookingPayments['pendingModification'];
+  dropped_modifications: string[];
   created_at: Date;
 }
 
@@ -40,6 +41,7 @@ const toDomain = (r: Row): BookingPayments => ({
   succeededAmount: Number(r.succeeded_amount),
   failedReported: r.failed_reported,
   pendingModification: r.pending_modification,
+  droppedModifications: r.dropped_modifications ?? [],
   createdAt: r.created_at,
 });
 
@@ -73,6 +75,7 @@ export const bookingPaymentsRepository = {
         succeeded_amount: b.succeededAmount,
         failed_reported: b.failedReported,
         pending_modification: b.pendingModification ? JSON.stringify(b.pendingModification) : null,
+        dropped_modifications: JSON.stringify(b.droppedModifications),
         updated_at: db.fn.now(),
       });
   },

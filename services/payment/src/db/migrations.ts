@@ -149,5 +149,12 @@ export function migrations(schema: string): Migration[] {
         `);
       },
     },
+    {
+      name: '002_dropped_modifications',
+      up: async (knex: Knex) => {
+        // Modifications booking dropped: their extra charges are never captured, and refunded if they were.
+        await knex.raw(`ALTER TABLE booking_payments ADD COLUMN dropped_modifications jsonb NOT NULL DEFAULT '[]'`);
+      },
+    },
   ];
 }

@@ -1,3 +1,5 @@
+import type { Payment } from './payment';
+
 /**
  * Payment's view of one booking: what is owed and in which currency, what fraud decided, and the
  * running sums of the money moved for it (in the booking's currency). Phases: `open` (collecting
@@ -31,6 +33,8 @@ export interface BookingPayments {
   failedReported: boolean;
   /** A modification whose extra payment is under way: undone if that payment fails. */
   pendingModification: { modificationId: string; delta: number; previousAmount: number } | null;
+  /** Modifications booking dropped (modification.dropped): their extra charges are released, or refunded once captured. */
+  droppedModifications: string[];
   createdAt: Date;
 }
 
@@ -46,6 +50,13 @@ export function mergeFraud(current: FraudDecision, incoming: FraudDecision): Fra
 
 /** Capture needs the booking (known, not closed) and fraud's allow. */
 export const mayCapture = (b: BookingPayments): boolean => b.known && b.phase !== 'closed' && b.fraud === 'allow';
+
+/** The extra charge of a modification booking dropped: never captured, and refunded if it was captured anyway. */
+export const isDroppedExtra = (b: Pick<BookingPayments, 'droppedModifications'>, p: Pick<Payment, 'purpose' | 'modificationId'>): boolean =>
+  p.purpose === 'modification' && p.modificationId !== null && b.droppedModifications.includes(p.modificationId);
+
+/** May this payment be captured now: the booking may be, and the payment is not the extra charge of a dropped modification. */
+export const mayCapturePayment = (b: BookingPayments, p: Pick<Payment, 'purpose' | 'modificationId'>): boolean => mayCapture(b) && !isDroppedExtra(b, p);
 
 export type CaptureOutcome = { event: 'succeeded'; phase: 'paid' } | { event: 'partially_paid'; phase: BookingPhase } | { event: 'none'; phase: BookingPhase };
 

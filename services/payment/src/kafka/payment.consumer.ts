@@ -4,6 +4,7 @@ import type { makeApplyFraudDecision } from '../app/apply-fraud-decision.use-cas
 import type { makeApplyModification } from '../app/apply-modification.use-case';
 import type { makeApplyStripeEvent } from '../app/apply-stripe-event.use-case';
 import type { makeCloseBooking } from '../app/close-booking.use-case';
+import type { makeDropModification } from '../app/drop-modification.use-case';
 import type { makeOpenBookingPayments } from '../app/open-booking-payments.use-case';
 import type { makeRequestRefund } from '../app/request-refund.use-case';
 
@@ -14,6 +15,7 @@ export const CONSUMED_TYPES: EventType[] = [
   'booking.expired.v1',
   'booking.cancelled.v1',
   'booking.modified.v1',
+  'modification.dropped.v1',
   'refund.requested.v1',
   'fraud.assessed.v1',
   'review.resolved.v1',
@@ -27,6 +29,7 @@ export interface PaymentConsumerDeps {
   closeBooking: ReturnType<typeof makeCloseBooking>;
   requestRefund: ReturnType<typeof makeRequestRefund>;
   applyModification: ReturnType<typeof makeApplyModification>;
+  dropModification: ReturnType<typeof makeDropModification>;
   applyStripeEvent: ReturnType<typeof makeApplyStripeEvent>;
   /** Provider work was queued: run it without waiting for the next poll. */
   workQueued: () => void;
@@ -56,6 +59,7 @@ export function subscribePaymentConsumer(
       else if (isEvent(event, 'booking.expired.v1')) await deps.closeBooking(trx, event.data.bookingId, 'expired');
       else if (isEvent(event, 'booking.cancelled.v1')) await deps.closeBooking(trx, event.data.bookingId, 'cancelled');
       else if (isEvent(event, 'booking.modified.v1')) await deps.applyModification(trx, event.data);
+      else if (isEvent(event, 'modification.dropped.v1')) await deps.dropModification(trx, event.data);
       else if (isEvent(event, 'refund.requested.v1')) await deps.requestRefund.fromBooking(trx, event.data);
       else if (isEvent(event, 'fraud.assessed.v1')) await deps.applyFraudDecision(trx, event.data.bookingId, event.data.decision);
       else if (isEvent(event, 'review.resolved.v1')) await deps.applyFraudDecision(trx, event.data.bookingId, event.data.decision);

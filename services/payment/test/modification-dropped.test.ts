@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { sleep } from '@matchday/testkit';
+import { capturesPerIntent, eventually, startHarness, type Harness } from './harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  // Slow retries: a provider call that failed or timed out is tried again only after the test has
+  // told payment that the change was dropped.
+  h = await startHarness({ JOB_RETRY_BASE_MS: '4000', JOB_RETRY_MAX_MS: '8000' });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+afterEach(() => h.sandbox.clearFaults('stripe'));
+
+const CAPTURE = '^/v1/payment_intents/[^/]+/capture$';
+
+async function paidBooking(amount: number) {
+  const b = await h.createBooking({ paymentMethod: 'pm_card_visa', amount });
+  await h.fraud(b.bookingId, 'allow');
+  await h.waitFor('payment.succeeded.v1', b.bookingId);
+  return b;
+}
+
+/** booking.modified asking for `delta` more, and the modification.dropped booking sends when the change does not happen. */
+function change(b: { bookingId: string; userId: string }, from: number, delta: number) {
+  const modificationId = randomUUID();
+  const ref = { bookingId: b.bookingId, matchId: 'm-1', userId: b.userId, modificationId };
+  return {
+    modificationId,
+    request: () =>
+      h.publish(
+        'booking.modified.v1',
+        { ...ref, kind: 'quantity', fromMatchId: 'm-1', toMatchId: 'm-1', fromQuantity: 2, toQuantity: 3, priceDelta: delta, amount: from + delta, currency: 'EUR' },
+        b.bookingId,
+      ),
+    drop: (status: 'FAILED' | 'EXPIRED' = 'EXPIRED') =>
+      h.publish('modification.dropped.v1', { ...ref, status, reason: 'payment_window_closed', amount: from, currency: 'EUR' }, b.bookingId),
+  };
+}
+
+const extraOf = async (bookingId: string) => (await h.paymentsOf(bookingId)).find((p) => p.purpose === 'modification')!;
+
+describe('a change dropped by booking after payment charged for it', () => {
+  it('when the extra charge was captured before the change was dropped, then it is refunded (reason modification) and a later change is charged and reported paid again', async () => {
+    const b = await paidBooking(6000);
+    const first = change(b, 6000, 3000);
+    await first.request();
+    await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.amount === 9000);
+    await first.drop();
+
+    const refunded = await h.waitFor('payment.refunded.v1', b.bookingId);
+    const extra = await extraOf(b.bookingId);
+    expect(refunded.data).toMatchObject({ paymentId: extra.paymentId, amount: 3000, reason: 'modification', bookingRefunded: 3000 });
+    expect((await h.picture(b.bookingId)).money).toMatchObject({ amount: 6000, captured: 9000, refunded: 3000, net: 6000, refundsPending: 0 });
+    expect(await h.metrics()).toMatch(/payment_modification_extras_dropped_total\{outcome="refunded"\} [1-9]/);
+
+    // The total that stands is the one payment.succeeded covers: the next change is reported paid.
+    await change(b, 6000, 2000).request();
+    const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.amount === 11000);
+    expect(paid.data.paymentIds).toHaveLength(3);
+    await sleep(300);
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(1);
+  });
+
+  it('when the change is dropped before its extra charge is captured, then the authorization is released and nothing is captured or refunded', async () => {
+    const b = await paidBooking(6000);
+    h.sandbox.addFault({ provider: 'stripe', endpoint: CAPTURE, errorRate: 1, status: 500, count: 1 });
+    const c = change(b, 6000, 3000);
+    await c.request();
+    await h.waitFor('payment.authorized.v1', b.bookingId, (e) => e.data.amount === 3000);
+    await c.drop('FAILED');
+
+    const extra = await extraOf(b.bookingId);
+    await eventually(() => h.intents(b.bookingId).find((i) => i.id === extra.intentId)?.status === 'canceled', { what: 'extra charge released', timeoutMs: 20_000 });
+    expect(capturesPerIntent(h.sandbox).get(extra.intentId!)).toBeUndefined();
+    const picture = await h.picture(b.bookingId);
+    expect(picture.money).toMatchObject({ amount: 6000, captured: 6000, refunded: 0, net: 6000 });
+    expect(picture.jobs.find((j) => j.kind === 'capture' && j.status === 'done')).toBeDefined();
+    expect(h.ofBooking(b.bookingId, 'payment.succeeded.v1')).toHaveLength(1);
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(0);
+    expect(await h.metrics()).toMatch(/payment_modification_extras_dropped_total\{outcome="released"\} [1-9]/);
+  });
+
+  it('when the extra charge is captured at the provider after the change was dropped (its answer lost to a timeout), then it is refunded and never reported as paid', async () => {
+    const b = await paidBooking(6000);
+    // Stripe captures 2 s after payment asked, long after payment stopped waiting (400 ms).
+    h.sandbox.addFault({ provider: 'stripe', endpoint: CAPTURE, latencyMs: 2000, count: 1 });
+    const c = change(b, 6000, 3000);
+    await c.request();
+    await h.waitFor('payment.authorized.v1', b.bookingId, (e) => e.data.amount === 3000);
+    await c.drop();
+
+    const refunded = await h.waitFor('payment.refunded.v1', b.bookingId);
+    const extra = await extraOf(b.bookingId);
+    expect(refunded.data).toMatchObject({ paymentId: extra.paymentId, amount: 3000, reason: 'modification' });
+    expect(capturesPerIntent(h.sandbox).get(extra.intentId!)).toBe(1);
+    expect(h.intents(b.bookingId).find((i) => i.id === extra.intentId)).toMatchObject({ captured: 3000, refunded: 3000 });
+    expect(h.ofBooking(b.bookingId, 'payment.succeeded.v1').map((e) => (e.data as { amount: number }).amount)).toEqual([6000]);
+    await eventually(async () => (await h.picture(b.bookingId)).jobs.every((j) => j.status === 'done'), { what: 'payment work settled', timeoutMs: 20_000 });
+    expect((await h.picture(b.bookingId)).money).toMatchObject({ amount: 6000, captured: 9000, refunded: 3000, net: 6000, refundsPending: 0 });
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(1);
+  });
+});
