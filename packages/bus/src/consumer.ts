@@ -235,23 +235,22 @@ export class GroupConsumer {
     partition: number,
     started: bigint,
   ): Promise<Array<{ item: Parsed; outcome: string; started: bigint }>> {
-    const rows = items.map((item) => ({
-      consumer_group: this.sub.group,
-      event_id: item.event!.id,
-      event_type: item.event!.type,
-      topic: item.originalTopic,
-      kafka_partition: partition,
-      kafka_offset: item.message.offset,
-    }));
-    const inserted = new Set<string>(
-      (
-        await trx('inbox')
-          .insert(rows)
-          .onConflict(['consumer_group', 'event_id'])
-          .ignore()
-          .returning('event_id')
-      ).map((r: { event_id: string }) => r.event_id),
+    // One array per column (six parameters for any chunk size); the insert returns only new events.
+    const { rows } = await trx.raw(
+      `INSERT INTO inbox (consumer_group, event_id, event_type, topic, kafka_partition, kafka_offset)
+         SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[])
+         ON CONFLICT (consumer_group, event_id) DO NOTHING
+         RETURNING event_id`,
+      [
+        this.sub.group,
+        items.map((item) => item.event!.id),
+        items.map((item) => item.event!.type),
+        items.map((item) => item.originalTopic),
+        items.map(() => partition),
+        items.map((item) => item.message.offset),
+      ],
     );
+    const inserted = new Set<string>((rows as Array<{ event_id: string }>).map((r) => r.event_id));
     const outcomes: Array<{ item: Parsed; outcome: string; started: bigint }> = [];
     const fresh: Parsed[] = [];
     for (const item of items) {
