@@ -124,6 +124,7 @@ export interface PaymentViewLike {
   failureReason: string | null;
   replacedBy: string | null;
   purpose: string;
+  modificationId: string | null;
 }
 export type PaymentView = PaymentViewLike;
 

@@ -3,6 +3,7 @@ import type { EventData } from '@matchday/contracts';
 import { fxQuotesRepository } from '../db/fx-quotes.repository';
 import { jobsRepository } from '../db/jobs.repository';
 import { paymentsRepository } from '../db/payments.repository';
+import { changeAmount } from '../domain/booking-payments';
 import { convertMinor } from '../domain/money';
 import type { Payment } from '../domain/payment';
 import type { AppDeps, Tx } from './deps';
@@ -12,15 +13,17 @@ import { openLedger } from './ledger';
  * booking.modified (time, date or slot count): the booking's total changes by priceDelta. Less →
  * the difference is refunded (spread over the payers). More → the booking's owner is charged the
  * difference with the payment method of their original share, captured once fraud allows (it
- * already did for a confirmed booking); payment.succeeded follows once the new total is captured,
- * payment.failed (with the payment id) if the card is declined, and the total goes back.
+ * already did for a confirmed booking); payment.succeeded follows once what the booking holds
+ * covers the new total, payment.failed (with the payment id) if the card is declined, and the total
+ * goes back.
  */
 export function makeApplyModification(deps: AppDeps) {
   return async (trx: Tx, data: EventData<'booking.modified.v1'>): Promise<void> => {
     const ledger = await openLedger(deps, trx, data.bookingId);
     const b = ledger.booking;
     const previousAmount = b.amount;
-    b.amount = data.amount;
+    // A lower total is paid already; a higher one is reported paid once its extra charge is captured.
+    changeAmount(b, data.amount);
     if (data.priceDelta < 0) {
       await ledger.requestRefund({ bookingAmount: -data.priceDelta, reason: 'modification', requestKey: `modification:${data.modificationId}` });
     } else if (data.priceDelta > 0) {

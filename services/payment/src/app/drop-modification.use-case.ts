@@ -1,5 +1,6 @@
 import type { EventData } from '@matchday/contracts';
 import { counter } from '@matchday/observability';
+import { changeAmount } from '../domain/booking-payments';
 import type { AppDeps, Tx } from './deps';
 import { droppedExtraRefundKey, openLedger } from './ledger';
 
@@ -22,11 +23,8 @@ export function makeDropModification(deps: AppDeps) {
     const b = ledger.booking;
     if (!b.droppedModifications.includes(data.modificationId)) b.droppedModifications.push(data.modificationId);
     if (b.pendingModification?.modificationId === data.modificationId) b.pendingModification = null;
-    if (b.known) {
-      b.amount = data.amount;
-      // payment.succeeded may have been sent for the dropped total already: the next change is reported again.
-      b.succeededAmount = Math.min(b.succeededAmount, b.amount);
-    }
+    // payment.succeeded may have been sent for the dropped total already: the next change is reported again.
+    if (b.known) changeAmount(b, data.amount);
     for (const p of await ledger.payments({ forUpdate: true })) {
       if (p.purpose !== 'modification' || p.modificationId !== data.modificationId) continue;
       if (p.capturedAmount > 0) {

@@ -9,6 +9,7 @@ import {
   isDroppedExtra,
   lateRefundReason,
   mayCapturePayment,
+  netOf,
   type BookingPayments,
   type CloseReason,
   type RefundReason,
@@ -344,11 +345,12 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
       booking.succeededAmount = booking.amount;
       booking.pendingModification = null;
       const paid = (await ledger.payments()).filter((x) => x.capturedAmount > 0 || x.paymentId === p.paymentId).map((x) => x.paymentId);
-      await emit('payment.succeeded.v1', { bookingId, amount: booking.captured, currency: p.bookingCurrency, paymentIds: paid });
+      // What the booking holds: money given back (for a lowered total, a dropped change) is not paid.
+      await emit('payment.succeeded.v1', { bookingId, amount: netOf(booking), currency: p.bookingCurrency, paymentIds: paid });
       if (!wasPaid) processing.observe({ outcome: 'succeeded' }, (now().getTime() - booking.createdAt.getTime()) / 1000);
-      deps.logger.info('booking paid', { bookingId, captured: booking.captured, amount: booking.amount });
+      deps.logger.info('booking paid', { bookingId, captured: booking.captured, refunded: booking.refunded, reversed: booking.reversed, amount: booking.amount });
     } else if (outcome.event === 'partially_paid') {
-      await emit('payment.partially_paid.v1', { bookingId, paidAmount: booking.captured, totalAmount: booking.amount, currency: p.bookingCurrency });
+      await emit('payment.partially_paid.v1', { bookingId, paidAmount: netOf(booking), totalAmount: booking.amount, currency: p.bookingCurrency });
     }
   }
 

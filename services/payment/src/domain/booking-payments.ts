@@ -3,7 +3,7 @@ import type { Payment } from './payment';
 /**
  * Payment's view of one booking: what is owed and in which currency, what fraud decided, and the
  * running sums of the money moved for it (in the booking's currency). Phases: `open` (collecting
- * payments), `paid` (the captured sum reached the amount; payment.succeeded sent), `closed` (the
+ * payments), `paid` (what it holds reached the amount; payment.succeeded sent), `closed` (the
  * booking expired or was cancelled, fraud blocked it, or payment gave up).
  */
 
@@ -28,7 +28,7 @@ export interface BookingPayments {
   captured: number;
   refunded: number;
   reversed: number;
-  /** The amount payment.succeeded was last sent for (a modification raising the total sends it again). */
+  /** The total payment.succeeded was last sent for, capped by a lower total since (a modification raising the total sends it again). */
   succeededAmount: number;
   failedReported: boolean;
   /** A modification whose extra payment is under way: undone if that payment fails. */
@@ -61,15 +61,25 @@ export const mayCapturePayment = (b: BookingPayments, p: Pick<Payment, 'purpose'
 export type CaptureOutcome = { event: 'succeeded'; phase: 'paid' } | { event: 'partially_paid'; phase: BookingPhase } | { event: 'none'; phase: BookingPhase };
 
 /**
- * After a capture raised the captured sum: the booking is paid once the captured sum reaches its
- * amount (payment.succeeded, once per amount), partially paid before that.
+ * After a capture: the booking is paid once what it holds (captured less refunded and reversed:
+ * money given back for a lowered total or a dropped change is no longer paid) reaches its amount
+ * (payment.succeeded, once per amount), partially paid before that.
  */
-export function afterCapture(b: Pick<BookingPayments, 'phase' | 'amount' | 'captured' | 'succeededAmount'>): CaptureOutcome {
+export function afterCapture(b: Pick<BookingPayments, 'phase' | 'amount' | 'captured' | 'refunded' | 'reversed' | 'succeededAmount'>): CaptureOutcome {
   if (b.phase === 'closed') return { event: 'none', phase: 'closed' };
-  if (b.captured >= b.amount && b.amount > 0) {
+  if (netOf(b) >= b.amount && b.amount > 0) {
     return b.succeededAmount >= b.amount && b.phase === 'paid' ? { event: 'none', phase: 'paid' } : { event: 'succeeded', phase: 'paid' };
   }
   return { event: 'partially_paid', phase: b.phase };
+}
+
+/**
+ * The booking's total changes (a modification, or a dropped one undone). A booking paid for more is
+ * paid for a lower total; a higher total is reported paid again once what it holds covers it.
+ */
+export function changeAmount(b: Pick<BookingPayments, 'amount' | 'succeededAmount'>, amount: number): void {
+  b.amount = amount;
+  b.succeededAmount = Math.min(b.succeededAmount, amount);
 }
 
 /** What the booking still holds of the payers' money (booking currency). */

@@ -1,6 +1,6 @@
 import { allocate, convertMinor, minorDigits, toBookingCurrency, toPaymentCurrency } from './money';
 import { crossRate, decideRateFluctuation } from './currency';
-import { afterCapture, mergeFraud } from './booking-payments';
+import { afterCapture, changeAmount, mergeFraud } from './booking-payments';
 import { disputeEffects, mergeDisputeStatus } from './reversal';
 
 describe('money', () => {
@@ -63,12 +63,32 @@ describe('booking payments', () => {
     expect(mergeFraud('block', 'allow')).toBe('block');
   });
 
+  const sums = { refunded: 0, reversed: 0 };
+
   it('when captures add up, then the booking is partially paid until the total is reached, and paid once per total', () => {
-    expect(afterCapture({ phase: 'open', amount: 9000, captured: 3000, succeededAmount: 0 }).event).toBe('partially_paid');
-    expect(afterCapture({ phase: 'open', amount: 9000, captured: 9000, succeededAmount: 0 }).event).toBe('succeeded');
-    expect(afterCapture({ phase: 'paid', amount: 9000, captured: 9000, succeededAmount: 9000 }).event).toBe('none');
-    expect(afterCapture({ phase: 'paid', amount: 12000, captured: 12000, succeededAmount: 9000 }).event).toBe('succeeded');
-    expect(afterCapture({ phase: 'closed', amount: 9000, captured: 9000, succeededAmount: 0 }).event).toBe('none');
+    expect(afterCapture({ phase: 'open', amount: 9000, captured: 3000, ...sums, succeededAmount: 0 }).event).toBe('partially_paid');
+    expect(afterCapture({ phase: 'open', amount: 9000, captured: 9000, ...sums, succeededAmount: 0 }).event).toBe('succeeded');
+    expect(afterCapture({ phase: 'paid', amount: 9000, captured: 9000, ...sums, succeededAmount: 9000 }).event).toBe('none');
+    expect(afterCapture({ phase: 'paid', amount: 12000, captured: 12000, ...sums, succeededAmount: 9000 }).event).toBe('succeeded');
+    expect(afterCapture({ phase: 'closed', amount: 9000, captured: 9000, ...sums, succeededAmount: 0 }).event).toBe('none');
+  });
+
+  it('when money was given back, then the booking is paid only once what it still holds reaches the total', () => {
+    // 10000 paid, 3000 refunded for a lowered total, then raised to 12000: the captured 10000 is not enough, nor 12000.
+    expect(afterCapture({ phase: 'paid', amount: 12000, captured: 12000, refunded: 3000, reversed: 0, succeededAmount: 7000 }).event).toBe('partially_paid');
+    expect(afterCapture({ phase: 'paid', amount: 12000, captured: 15000, refunded: 3000, reversed: 0, succeededAmount: 7000 }).event).toBe('succeeded');
+    expect(afterCapture({ phase: 'open', amount: 9000, captured: 9000, refunded: 0, reversed: 1000, succeededAmount: 0 }).event).toBe('partially_paid');
+  });
+
+  it('when the total goes down and up again, then a total not above the one reported paid is reported paid again once covered', () => {
+    const b = { amount: 10000, succeededAmount: 10000 };
+    changeAmount(b, 7000);
+    expect(b).toEqual({ amount: 7000, succeededAmount: 7000 });
+    changeAmount(b, 9000);
+    expect(b).toEqual({ amount: 9000, succeededAmount: 7000 });
+    expect(afterCapture({ phase: 'paid', ...b, captured: 12000, refunded: 3000, reversed: 0 }).event).toBe('succeeded');
+    // Without it, the 10000 reported before would hide the raised total for good.
+    expect(afterCapture({ phase: 'paid', amount: 9000, captured: 12000, refunded: 3000, reversed: 0, succeededAmount: 10000 }).event).toBe('none');
   });
 });
 
