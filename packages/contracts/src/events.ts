@@ -152,8 +152,13 @@ export const paymentEvents = {
     bookingAmount: minor,
     bookingCurrency: currency,
   }),
-  /** The booking's total is captured: booking confirms on this. */
+  /**
+   * The booking's total is paid: booking confirms on this (and applies a change waiting for its extra
+   * payment). `amount`: what the booking holds, captured less refunded and reversed (booking currency),
+   * at least its total.
+   */
   'payment.succeeded.v1': z.object({ bookingId: id, amount: minor, currency, paymentIds: z.array(id) }),
+  /** Some of the total is paid: `paidAmount` is what the booking holds (as in payment.succeeded), below `totalAmount`. */
   'payment.partially_paid.v1': z.object({ bookingId: id, paidAmount: minor, totalAmount: minor, currency }),
   /**
    * Payment stopped collecting for the booking (it expired or was cancelled, fraud blocked it, the
