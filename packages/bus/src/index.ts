@@ -5,3 +5,4 @@ export { busMigrations, outboxChannel } from './migrations';
 export { createKafka, ensureTopics, idempotentProducer, waitForLeaders, RETRY_LEVELS } from '@matchday/kafka';
 export { listDeadLetters, pendingDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
 export { enqueue, OutboxRelay } from './outbox';
+export type { EventCounts, InboxEntry, OutboxEntry } from './event-records';

@@ -5,6 +5,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { GroupConsumer, type Subscription } from './consumer';
 import { gauge } from '@matchday/observability';
 import { listDeadLetters, pendingDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+import { countEvents, listInbox, listOutbox, type EventCounts, type InboxEntry, type OutboxEntry } from './event-records';
 
 const dlqSize = gauge({
   name: 'messaging_dead_letter_queue_messages',
@@ -47,6 +48,12 @@ export interface QueueManager {
   outboxLag(): Promise<{ pending: number; lagSeconds: number }>;
   deadLetters(group: string, opts?: { limit?: number }): Promise<DeadLetter[]>;
   replayDeadLetters(group: string, opts?: { limit?: number }): Promise<number>;
+  /** This service's outbox, read-only, a page at a time in seq order (pass the last `seq` as `afterSeq`). */
+  listOutbox(opts: { limit: number; afterSeq?: string }): Promise<OutboxEntry[]>;
+  /** This service's inbox, read-only, a page at a time by (group, event id). */
+  listInbox(opts: { limit: number; after?: { group: string; eventId: string } }): Promise<InboxEntry[]>;
+  /** Outbox rows by type and published or not, inbox rows by group and type. */
+  eventCounts(): Promise<EventCounts>;
   readonly kafka: Kafka;
   readonly groups: readonly string[];
 }
@@ -128,5 +135,8 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       await producer.connect();
       return replayDeadLetters(kafka, producer, groupName(group), o);
     },
+    listOutbox: (o) => listOutbox(opts.db, o),
+    listInbox: (o) => listInbox(opts.db, o),
+    eventCounts: () => countEvents(opts.db),
   };
 }
