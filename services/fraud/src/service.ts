@@ -1,6 +1,6 @@
 import { createQueueManager, type QueueManager } from '@matchday/bus';
 import { createDb, type Knex } from '@matchday/db';
-import { createHttpApp } from '@matchday/http';
+import { createHttpApp, operationsRoutes } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import type { Express } from 'express';
 import { makeAddListEntry } from './app/add-list-entry.use-case';
@@ -23,7 +23,6 @@ import { listsRepository } from './db/lists.repository';
 import { rulesRepository } from './db/rules.repository';
 import { signalsRepository } from './db/signals.repository';
 import { systemClock, type Clock, type FraudDetection } from './domain';
-import { dlqRoutes } from './http/dlq.routes';
 import { fraudAdminRoutes } from './http/fraud-admin.routes';
 import { paymentMethodRoutes } from './http/payment-methods.routes';
 import { FRAUD_GROUP, subscribeFraudConsumer } from './kafka/fraud.consumer';
@@ -126,7 +125,7 @@ export function buildService(config: Readonly<FraudConfig>, overrides: FraudOver
         }),
       );
       a.use(paymentMethodRoutes({ validate: validatePm }));
-      a.use(dlqRoutes({ bus, group: FRAUD_GROUP }));
+      a.use(operationsRoutes({ bus, group: FRAUD_GROUP }));
     },
   });
 

@@ -30,6 +30,7 @@ let decisions: EventProbe;
 let clockOffsetMs = 0;
 
 const admin = { 'x-user-roles': 'admin', 'x-user-id': 'admin-1' };
+const support = { 'x-user-roles': 'support', 'x-user-id': 'support-1' };
 const uid = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
@@ -38,7 +39,7 @@ type Customer = NonNullable<EventData<'booking.created.v1'>['customer']>;
 /** Publishes booking.created as booking would and waits for fraud's decision on it. */
 async function book(
   userId: string,
-  opts: { quantity?: number; matchId?: string; amount?: number; currency?: string; customer?: Customer; bookingId?: string } = {},
+  opts: { quantity?: number; matchId?: string; amount?: number; currency?: string; customer?: Customer; bookingId?: string; eventId?: string } = {},
 ) {
   const bookingId = opts.bookingId ?? uid('b');
   const quantity = opts.quantity ?? 1;
@@ -60,7 +61,7 @@ async function book(
       payers: [{ payerId: uid('p'), userId, amount, currency }],
       ...(opts.customer && { customer: opts.customer }),
     },
-    { subject: bookingId, source: 'booking' },
+    { subject: bookingId, source: 'booking', ...(opts.eventId && { id: opts.eventId }) },
   );
   const decision = await decisions.waitFor('fraud.assessed.v1', (e) => e.data.bookingId === bookingId);
   return decision.data;
@@ -253,7 +254,7 @@ describe('review queue', () => {
 
   it('when an admin approves a review, then review.resolved allow is published once, and a later reject is refused', async () => {
     const { assessmentId, bookingId } = await reviewFor();
-    const queue = await request(svc.app).get('/v1/admin/fraud/reviews').set({ 'x-user-roles': 'support' }).expect(200);
+    const queue = await request(svc.app).get('/v1/admin/fraud/reviews').set(support).expect(200);
     expect(queue.body.reviews.map((r: { id: string }) => r.id)).toContain(assessmentId);
 
     const approved = await request(svc.app)
@@ -413,9 +414,9 @@ describe('allow and block lists, payment methods', () => {
 });
 
 describe('operations', () => {
-  it('when an admin path is called without the admin role, then it is refused with 403', async () => {
-    await request(svc.app).get('/v1/admin/fraud/reviews').expect(403);
-    await request(svc.app).put('/v1/admin/fraud/rules').set({ 'x-user-roles': 'support' }).send({}).expect(403);
+  it('when an admin path is called without the caller’s identity, then it is refused with 401; without the admin role, with 403', async () => {
+    await request(svc.app).get('/v1/admin/fraud/reviews').expect(401);
+    await request(svc.app).put('/v1/admin/fraud/rules').set(support).send({}).expect(403);
     await request(svc.app).get(`/v1/admin/fraud/assessments/${uid('b')}`).set(admin).expect(404);
   });
 
@@ -436,6 +437,64 @@ describe('operations', () => {
     expect(dlq.error).toMatch(/ContractError/);
     const replay = await request(svc.app).post('/v1/admin/dlq/replay').set(admin).send({}).expect(200);
     expect(replay.body.replayed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when bookings were assessed, then the operations API lists each decision in the outbox and each booking.created in the inbox, page by page, and the summary counts the same rows', async () => {
+    const eventIds: string[] = [randomUUID(), randomUUID(), randomUUID()];
+    const decisionIds: string[] = [];
+    for (const eventId of eventIds) {
+      const bookingId = uid('b');
+      await book(uid('u'), { bookingId, eventId });
+      decisionIds.push((await decisions.waitFor('fraud.assessed.v1', (e) => e.data.bookingId === bookingId)).id);
+    }
+    type Page<T> = { items: T[]; nextCursor: string | null };
+    const readAll = async <T>(path: string): Promise<T[]> => {
+      const items: T[] = [];
+      let after: string | null = null;
+      do {
+        const res = await request(svc.app)
+          .get(`${path}?limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`)
+          .set(support)
+          .expect(200);
+        const page = res.body as Page<T>;
+        items.push(...page.items);
+        after = page.nextCursor;
+      } while (after);
+      return items;
+    };
+    type Outboxed = { eventId: string; type: string; topic: string; published: boolean };
+    type Inboxed = { group: string; eventId: string; type: string; topic: string };
+    type Summary = { outbox: Array<{ count: number }>; inbox: Array<{ count: number }> };
+    const sum = (rows: Array<{ count: number }>) => rows.reduce((n, r) => n + r.count, 0);
+    // Read until the listings and the summary agree (the consumer and relay may still be moving).
+    const { outbox, inbox, summary } = await eventually(
+      async () => {
+        const outbox = await readAll<Outboxed>('/v1/admin/events/outbox');
+        const inbox = await readAll<Inboxed>('/v1/admin/events/inbox');
+        const summary = (await request(svc.app).get('/v1/admin/events/summary').set(support).expect(200)).body as Summary;
+        const ours = outbox.filter((e) => decisionIds.includes(e.eventId));
+        return ours.every((e) => e.published) && sum(summary.outbox) === outbox.length && sum(summary.inbox) === inbox.length
+          ? { outbox, inbox, summary }
+          : undefined;
+      },
+      { what: 'listings and summary agree', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(new Set(outbox.map((e) => e.eventId)).size).toBe(outbox.length);
+    expect(outbox.filter((e) => decisionIds.includes(e.eventId))).toEqual(
+      decisionIds.map((eventId) => ({
+        seq: expect.stringMatching(/^\d+$/),
+        eventId,
+        type: 'fraud.assessed.v1',
+        topic: 'fraud.decisions',
+        published: true,
+        createdAt: expect.any(String),
+      })),
+    );
+    expect(inbox.filter((e) => eventIds.includes(e.eventId))).toEqual(
+      expect.arrayContaining(eventIds.map((eventId) => ({ group: 'fraud', eventId, type: 'booking.created.v1', topic: 'booking.events' }))),
+    );
+    expect(new Set(inbox.map((e) => `${e.group}|${e.eventId}`)).size).toBe(inbox.length);
+    expect(summary.outbox).toContainEqual({ type: 'fraud.assessed.v1', published: true, count: expect.any(Number) });
   });
 
   it('when decisions are made, then their latency from event to decision is exported as a histogram', async () => {

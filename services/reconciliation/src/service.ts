@@ -1,7 +1,7 @@
 import { createQueueManager, type QueueManager } from '@matchday/bus';
 import { isDomainError } from '@matchday/contracts';
 import { createDb, type Knex } from '@matchday/db';
-import { createHttpApp } from '@matchday/http';
+import { createHttpApp, operationsRoutes } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import { stripeClient } from '@matchday/provider-sandbox';
 import type { Express } from 'express';
@@ -16,7 +16,6 @@ import { findingsRepository } from './db/findings.repository';
 import { projectionsRepository } from './db/projections.repository';
 import { runsRepository } from './db/runs.repository';
 import { breakerRoutes } from './http/breakers.routes';
-import { dlqRoutes } from './http/dlq.routes';
 import { reconciliationAdminRoutes } from './http/reconciliation-admin.routes';
 import { RECONCILIATION_GROUP, subscribeReconciliationConsumer } from './kafka/reconciliation.consumer';
 
@@ -119,7 +118,7 @@ export function buildService(config: Readonly<ReconciliationConfig>, overrides: 
     routes: (a) => {
       a.use(reconciliationAdminRoutes({ db, runs, findings, runReconciliation, resolveFinding }));
       a.use(breakerRoutes());
-      a.use(dlqRoutes({ bus, group: RECONCILIATION_GROUP }));
+      a.use(operationsRoutes({ bus, group: RECONCILIATION_GROUP }));
     },
   });
 

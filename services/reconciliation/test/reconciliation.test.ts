@@ -31,6 +31,7 @@ let stripe: Stripe;
 let events: EventProbe;
 
 const admin = { 'x-user-roles': 'admin', 'x-user-id': 'ops-1' };
+const support = { 'x-user-roles': 'support', 'x-user-id': 'support-1' };
 const uid = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
 const prefix = () => iso.topicPrefix;
 
@@ -279,7 +280,7 @@ describe('finding every kind of mismatch and healing the safe ones', () => {
     expect(events.events.filter((e) => e.type === 'reconciliation.refund.requested.v1')).toHaveLength(3);
     expect(events.events.filter((e) => e.type === 'finding.opened.v1')).toHaveLength(7);
 
-    const open = await request(svc.app).get('/v1/admin/reconciliation/findings?status=open').set({ 'x-user-roles': 'support' }).expect(200);
+    const open = await request(svc.app).get('/v1/admin/reconciliation/findings?status=open').set(support).expect(200);
     expect(open.body.findings).toHaveLength(3);
     // Page by page with the cursor: every finding once.
     const seen: string[] = [];
@@ -339,7 +340,7 @@ describe('finding every kind of mismatch and healing the safe ones', () => {
     expect(html.text).toContain('confirmed_not_paid');
     expect(html.text).toContain(intents.orphan);
     await request(svc.app).get(`/v1/admin/reconciliation/runs/${randomUUID()}`).set(admin).expect(404);
-    await request(svc.app).post('/v1/admin/reconciliation/runs').set({ 'x-user-roles': 'support' }).expect(403);
+    await request(svc.app).post('/v1/admin/reconciliation/runs').set(support).expect(403);
   });
 });
 

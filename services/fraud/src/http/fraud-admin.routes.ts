@@ -1,6 +1,6 @@
 import { DomainError } from '@matchday/contracts';
 import type { Knex } from '@matchday/db';
-import { parsed, validate } from '@matchday/http';
+import { parsed, requireRole, validate } from '@matchday/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { makeAddListEntry } from '../app/add-list-entry.use-case';
@@ -13,7 +13,7 @@ import type { AssessmentsRepository } from '../db/assessments.repository';
 import type { ListsRepository } from '../db/lists.repository';
 import type { RulesRepository } from '../db/rules.repository';
 import type { VersionedRuleSet } from '../domain';
-import { actorOf, requireRole } from './identity';
+import { actorOf } from './identity';
 
 export interface FraudAdminDeps {
   db: Knex;

@@ -1,6 +1,6 @@
+import { requireRole } from '@matchday/http';
 import { breakerStates } from '@matchday/resilience';
 import { Router } from 'express';
-import { requireRole } from './identity';
 
 /** State and rolling statistics of this process's circuit breakers. */
 export function breakerRoutes(): Router {

@@ -1,6 +1,6 @@
 import { DomainError, findingKind } from '@matchday/contracts';
 import type { Knex } from '@matchday/db';
-import { HttpProblem, parsed, validate } from '@matchday/http';
+import { HttpProblem, parsed, requireRole, validate } from '@matchday/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { renderReportHtml } from '../app/render-report';
@@ -8,7 +8,7 @@ import type { makeResolveFinding } from '../app/resolve-finding.use-case';
 import type { RunReconciliation, RunReport } from '../app/run-reconciliation.use-case';
 import type { FindingsRepository } from '../db/findings.repository';
 import type { Run, RunsRepository } from '../db/runs.repository';
-import { actorOf, requireRole } from './identity';
+import { actorOf } from './identity';
 
 export interface ReconciliationAdminDeps {
   db: Knex;
