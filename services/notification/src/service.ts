@@ -1,6 +1,6 @@
 import { createQueueManager, type QueueManager } from '@matchday/bus';
 import { createDb, type Knex } from '@matchday/db';
-import { createHttpApp } from '@matchday/http';
+import { createHttpApp, operationsRoutes } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import type { Express } from 'express';
 import { createClient } from 'redis';
@@ -162,13 +162,8 @@ export function buildService(
           updatePreferences: makeUpdatePreferences({ db, users, logger }),
         }),
       );
-      a.use(
-        adminRoutes({
-          bus,
-          group: NOTIFICATION_GROUP,
-          listNotifications: makeListNotifications({ db, notifications }),
-        }),
-      );
+      a.use(adminRoutes({ listNotifications: makeListNotifications({ db, notifications }) }));
+      a.use(operationsRoutes({ bus, group: NOTIFICATION_GROUP }));
     },
   });
 
