@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { createQueueManager, ensureTopics, type QueueManager } from '@matchday/bus';
 import type { EventType, TopicName } from '@matchday/contracts';
 import { createDb, type Knex } from '@matchday/db';
-import { createHttpApp, idempotencyKeys } from '@matchday/http';
+import { createHttpApp, idempotencyKeys, operationsRoutes } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import { createClient } from 'redis';
 import { levelGate } from './adapters/level-gate';
@@ -144,7 +144,8 @@ export function buildService(config: BookingConfig, overrides: ServiceOverrides 
       a.use(matchesRoutes(useCases));
       a.use(holdsRoutes(useCases, { idempotency, clock }));
       a.use(bookingsRoutes(useCases, { idempotency }));
-      a.use(adminRoutes(useCases, { idempotency, bus, group: GROUP }));
+      a.use(adminRoutes(useCases, { idempotency }));
+      a.use(operationsRoutes({ bus, group: GROUP, beforeReplay: [idempotency] }));
     },
   });
 

@@ -531,12 +531,13 @@ describe('dead letters', () => {
     const listed = await eventually(
       async () => {
         const res = await h.http().get('/v1/admin/dlq').set(admin);
-        const ids = (res.body.items as Array<{ eventId?: string }>).map((d) => d.eventId);
+        const ids = (res.body.deadLetters as Array<{ eventId?: string }>).map((d) => d.eventId);
         return ids.includes('poison-1') && ids.includes(unknown.id) ? res.body : undefined;
       },
       { what: 'both dead letters listed', timeoutMs: 60000, intervalMs: 1000 },
     );
-    const unknownLetter = (listed.items as Array<{ eventId?: string; error?: string }>).find((d) => d.eventId === unknown.id);
+    expect(listed.count).toBe(listed.deadLetters.length);
+    const unknownLetter = (listed.deadLetters as Array<{ eventId?: string; error?: string }>).find((d) => d.eventId === unknown.id);
     expect(unknownLetter?.error).toMatch(/unknown booking/);
     // Replayed once the cause is fixed — here it is not, so they come back to the dead-letter topic.
     const replay = await h.http().post('/v1/admin/dlq/replay').set(admin).set('Idempotency-Key', key()).send();

@@ -1,5 +1,4 @@
 import { Router, type RequestHandler } from 'express';
-import type { QueueManager } from '@matchday/bus';
 import { parsed, validate } from '@matchday/http';
 import { breakerStates } from '@matchday/resilience';
 import type { UseCases } from '../app/use-cases';
@@ -8,7 +7,7 @@ import { requireRole } from './identity';
 import { schemas } from './schemas';
 
 /** Admin and support endpoints under /v1/admin (roles checked here again). */
-export function adminRoutes(uc: UseCases, deps: { idempotency: RequestHandler; bus: QueueManager; group: string }): Router {
+export function adminRoutes(uc: UseCases, deps: { idempotency: RequestHandler }): Router {
   const r = Router();
   const admin = requireRole('admin');
   const staff = requireRole('admin', 'support');
@@ -54,16 +53,6 @@ export function adminRoutes(uc: UseCases, deps: { idempotency: RequestHandler; b
 
   r.post('/v1/admin/maintenance/partitions', admin, deps.idempotency, async (_req, res) => {
     res.json(await uc.maintainPartitions());
-  });
-
-  r.get('/v1/admin/dlq', staff, validate(schemas.dlq), async (_req, res) => {
-    const { query } = parsed<typeof schemas.dlq>(res);
-    res.json({ group: deps.group, items: await deps.bus.deadLetters(deps.group, { limit: query.limit }) });
-  });
-
-  r.post('/v1/admin/dlq/replay', admin, deps.idempotency, validate(schemas.dlq), async (_req, res) => {
-    const { query } = parsed<typeof schemas.dlq>(res);
-    res.json({ group: deps.group, replayed: await deps.bus.replayDeadLetters(deps.group, { limit: query.limit }) });
   });
 
   r.get('/v1/admin/breakers', staff, (_req, res) => {

@@ -94,5 +94,4 @@ export const schemas = {
       cursor: z.string().max(300).optional(),
     }),
   },
-  dlq: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
 } as const;
