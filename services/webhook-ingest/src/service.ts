@@ -1,6 +1,6 @@
 import { createQueueManager, type QueueManager } from '@matchday/bus';
 import { createDb, type Knex } from '@matchday/db';
-import { createHttpApp } from '@matchday/http';
+import { createHttpApp, operationsRoutes } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
@@ -84,6 +84,8 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     readiness: () => running && (overrides.readiness?.() ?? true),
     routes: (a) => {
       a.use(adminRoutes({ listWebhooks, replayWebhooks }));
+      // Its outbox only: webhook-ingest consumes nothing, so it has no dead letters.
+      a.use(operationsRoutes({ bus }));
     },
   });
 

@@ -305,6 +305,44 @@ describe('admin', () => {
     expect(nobody.status).toBe(401);
   });
 
+  it('when support reads the outbox, then every webhook event published is listed once, page by page, and the summary counts the same rows; there are no dead letters here', async () => {
+    const support = { 'x-user-id': 'sup-1', 'x-user-roles': 'support' };
+    type Row = { eventId: string; type: string; topic: string; published: boolean };
+    const readAll = async (): Promise<Row[]> => {
+      const rows: Row[] = [];
+      let after: string | null = null;
+      do {
+        const res = await request(service.app)
+          .get(`/v1/admin/events/outbox?limit=5${after ? `&after=${after}` : ''}`)
+          .set(support)
+          .expect(200);
+        rows.push(...(res.body.items as Row[]));
+        after = res.body.nextCursor as string | null;
+      } while (after);
+      return rows;
+    };
+    const seen = new Set(events.events.map((e) => e.id));
+    expect(seen.size).toBeGreaterThan(5);
+    const { rows, summary } = await eventually(
+      async () => {
+        const rows = await readAll();
+        const summary = (await request(service.app).get('/v1/admin/events/summary').set(support).expect(200)).body as {
+          outbox: Array<{ count: number }>;
+          inbox: unknown[];
+        };
+        const published = new Set(rows.filter((r) => r.published).map((r) => r.eventId));
+        const counted = summary.outbox.reduce((n, r) => n + r.count, 0);
+        return [...seen].every((id) => published.has(id)) && counted === rows.length ? { rows, summary } : undefined;
+      },
+      { what: 'every published event listed' },
+    );
+    expect(new Set(rows.map((r) => r.eventId)).size).toBe(rows.length);
+    expect(new Set(rows.map((r) => r.topic))).toEqual(new Set(['provider.webhooks']));
+    expect(summary.inbox).toEqual([]);
+    expect((await request(service.app).get('/v1/admin/dlq').set(admin)).status).toBe(404);
+    expect((await request(service.app).get('/v1/admin/events/outbox').set({ 'x-user-id': 'u1', 'x-user-roles': 'fan' })).status).toBe(403);
+  });
+
   it('when an admin replays stored webhooks, then they are published again with their webhook id and a fresh event id', async () => {
     const [row] = await stored({ dedupe_key: 'evt_thrice' });
     const res = await request(service.app).post('/v1/admin/webhooks/replay').set(admin).send({ ids: [row.id] });

@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import { parsed, validate } from '@matchday/http';
+import { parsed, requireRole, validate } from '@matchday/http';
 import { z } from 'zod';
 import type { makeListWebhooks } from '../app/list-webhooks.use-case';
 import type { makeReplayWebhooks } from '../app/replay-webhooks.use-case';
 import { PROVIDERS } from '../domain/webhook';
 import type { StoredWebhook } from '../db/webhook.repository';
-import { requireRole } from './roles';
 
 const listSchema = {
   query: z.object({
