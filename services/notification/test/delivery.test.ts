@@ -291,6 +291,90 @@ describe('events become messages', () => {
     expect(await notificationsOf(from)).toHaveLength(0);
   });
 
+  it('when a share is quoted again at a new exchange rate, then its payer is asked in their language, by email and push, to confirm the new amount (the owner when the payer has no account)', async () => {
+    const owner = id('owner');
+    const friend = id('friend');
+    await profile(owner, { email: `${owner}@example.com` });
+    await profile(friend, { email: `${friend}@example.com`, locale: 'de-CH' });
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(friend))
+      .send({ kind: 'fcm', token: `tok-${friend}` })
+      .expect(201);
+    const bookingId = id('b');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.created.v1',
+      {
+        bookingId,
+        matchId: id('m'),
+        userId: owner,
+        holdId: id('h'),
+        quantity: 3,
+        unitPrice: 3000,
+        amount: 9000,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+        payers: [
+          { payerId: owner, userId: owner, amount: 3000, currency: 'EUR' },
+          {
+            payerId: `${friend}-share`,
+            userId: friend,
+            amount: 3000,
+            currency: 'EUR',
+            paymentCurrency: 'CHF',
+          },
+          { payerId: `${owner}:3`, amount: 3000, currency: 'EUR', paymentCurrency: 'GBP' },
+        ],
+      },
+      { subject: bookingId, source: 'booking' },
+    );
+    const requoted = (payerId: string, paymentId: string, amount: number, currency: string) =>
+      publishEvent(
+        h.iso.topicPrefix,
+        'payment.requoted.v1',
+        {
+          bookingId,
+          paymentId,
+          payerId,
+          quoteId: id('q'),
+          previousRate: 0.94,
+          rate: 0.99,
+          amount,
+          currency,
+          expiresAt: '2026-12-01T18:00:00Z',
+        },
+        { subject: bookingId, source: 'payment' },
+      );
+    const friendPayment = id('p');
+    const forFriend = await requoted(`${friend}-share`, friendPayment, 2970, 'CHF');
+    const forGuest = await requoted(`${owner}:3`, id('p'), 2580, 'GBP');
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [forFriend.id], 2);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [forGuest.id], 1);
+
+    const mailTo = (user: string) =>
+      [...h.sandbox.state.sendgrid.messages.values()].find((m) =>
+        m.recipients.some((r) => r.email === `${user}@example.com`),
+      )!;
+    expect(mailTo(friend).request.subject).toBe('Bitte bestätigen Sie Ihren neuen Betrag: Ihr Spiel');
+    const push = [...h.sandbox.state.fcm.messages.values()].find((m) => m.message.token === `tok-${friend}`)!;
+    expect(push.message.notification).toMatchObject({ title: 'Neuer Betrag zu bestätigen' });
+    const body = (push.message.notification as { body: string }).body;
+    expect(body).toContain(friendPayment);
+    expect(body).toMatch(/CHF.29\.70/);
+    expect(body).toContain('1. Dezember 2026');
+    expect((await notificationsOf(friend)).map((n) => [n.eventId, n.channel]).sort()).toEqual([
+      [forFriend.id, 'email'],
+      [forFriend.id, 'push'],
+    ]);
+
+    expect(mailTo(owner).request.subject).toBe('Please confirm your new amount: your match');
+    expect(JSON.stringify(mailTo(owner).request.content)).toContain('£25.80');
+    expect((await notificationsOf(owner)).map((n) => [n.eventId, n.channel])).toEqual([
+      [forGuest.id, 'email'],
+    ]);
+  });
+
   it('when a payment event arrives before the booking is known, then it is retried until the booking arrives', async () => {
     const user = id('late');
     await profile(user, { email: `${user}@example.com`, channels: ['email'] });

@@ -150,6 +150,23 @@ export function makeExpandEvent(deps: ExpandDeps) {
           context: { ...ctx, reason: d.reason, amount: d.amount, currency: d.currency },
         };
       }
+      case 'payment.requoted.v1': {
+        const d = event.data as Data<'payment.requoted.v1'>;
+        const { owner, ctx } = await bookingContext(trx, d.bookingId, true);
+        // The share's payer confirms the new amount; a payer without an account of their own is
+        // reached through the booking's owner.
+        const payer = (await projections.payerUser(trx, d.bookingId, d.payerId)) ?? owner!;
+        return {
+          recipients: await users.recipients(trx, [payer]),
+          context: {
+            ...ctx,
+            paymentId: d.paymentId,
+            amount: d.amount,
+            currency: d.currency,
+            expiresAt: d.expiresAt,
+          },
+        };
+      }
       case 'payment.reversed.v1': {
         const d = event.data as Data<'payment.reversed.v1'>;
         const { owner, ctx } = await bookingContext(trx, d.bookingId, true);

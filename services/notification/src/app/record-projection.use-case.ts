@@ -4,9 +4,10 @@ import type { ProjectionsRepository } from '../db/projections.repository';
 
 /**
  * Keeps this service's view of bookings and matches up to date from booking and inventory events:
- * `booking.created` and `booking.confirmed` → (matchId, bookingId, userId); cancelled, expired and
- * reversed bookings stop being bookers; a transfer changes the owner; a rescheduled booking moves to
- * its new match; match events give the title, venue and kick-off the messages quote.
+ * `booking.created` and `booking.confirmed` → (matchId, bookingId, userId), and `booking.created`'s
+ * payers → the users paying its shares; cancelled, expired and reversed bookings stop being bookers;
+ * a transfer changes the owner; a rescheduled booking moves to its new match; match events give the
+ * title, venue and kick-off the messages quote.
  */
 export function makeRecordProjection(deps: { projections: ProjectionsRepository }) {
   const { projections } = deps;
@@ -24,6 +25,11 @@ export function makeRecordProjection(deps: { projections: ProjectionsRepository 
             status: 'pending',
             quantity: d.quantity,
           });
+        await projections.savePayers(
+          trx,
+          d.bookingId,
+          d.payers.flatMap((p) => (p.userId ? [{ payerId: p.payerId, userId: p.userId }] : [])),
+        );
         return;
       }
       case 'booking.confirmed.v1': {

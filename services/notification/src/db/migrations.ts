@@ -127,4 +127,18 @@ export const migrations = (schema: string): Migration[] => [
       `);
     },
   },
+  {
+    // Who pays which share of a booking (from booking.created): a renewed FX quote is the payer's to confirm.
+    name: '003_booking_payers',
+    up: async (knex: Knex) => {
+      await knex.raw(`
+        CREATE TABLE booking_payers (
+          booking_id text NOT NULL,
+          payer_id   text NOT NULL,
+          user_id    text NOT NULL,
+          PRIMARY KEY (booking_id, payer_id)
+        );
+      `);
+    },
+  },
 ];

@@ -38,8 +38,8 @@ interface MatchRow {
 
 /**
  * What this service keeps of other services' events: who holds which booking (so a match event
- * reaches its current bookers) and what a match is called and when it kicks off (for the copy).
- * Events of one booking arrive in order (one partition), so the latest event wins.
+ * reaches its current bookers), who pays its shares, and what a match is called and when it kicks
+ * off (for the copy). Events of one booking arrive in order (one partition), so the latest event wins.
  */
 export function projectionsRepository() {
   return {
@@ -97,6 +97,26 @@ export function projectionsRepository() {
             quantity: r.quantity,
           }
         : undefined;
+    },
+
+    /** The users paying a booking's shares; payers without an account of their own are not kept. */
+    async savePayers(
+      db: Db,
+      bookingId: string,
+      payers: Array<{ payerId: string; userId: string }>,
+    ): Promise<void> {
+      if (payers.length === 0) return;
+      await db('booking_payers')
+        .insert(payers.map((p) => ({ booking_id: bookingId, payer_id: p.payerId, user_id: p.userId })))
+        .onConflict(['booking_id', 'payer_id'])
+        .ignore();
+    },
+
+    async payerUser(db: Db, bookingId: string, payerId: string): Promise<string | undefined> {
+      const r = await db('booking_payers')
+        .where({ booking_id: bookingId, payer_id: payerId })
+        .first<{ user_id: string } | undefined>('user_id');
+      return r?.user_id;
     },
 
     async saveMatch(

@@ -11,7 +11,9 @@ export type Audience =
   /** `data.toUserId`: the user a booking is offered to. */
   | 'transfer_recipient'
   /** Both sides of a transfer. */
-  | 'transfer_parties';
+  | 'transfer_parties'
+  /** The user paying `data.payerId`'s share (from `booking.created`'s payers), else the booking's owner. */
+  | 'payer';
 
 export type TemplateId =
   | 'booking-confirmed'
@@ -25,6 +27,7 @@ export type TemplateId =
   | 'payment-failed'
   | 'payment-refunded'
   | 'payment-reversed'
+  | 'payment-requoted'
   | 'dispute-opened'
   | 'fraud-blocked';
 
@@ -54,6 +57,9 @@ export const CATALOGUE = {
   'match.cancelled.v1': { template: 'match-cancelled', critical: true, audience: 'match_bookers' },
   'payment.failed.v1': { template: 'payment-failed', critical: true, audience: 'booking_owner' },
   'payment.refunded.v1': { template: 'payment-refunded', critical: true, audience: 'booking_owner' },
+  // The exchange rate moved past the tolerance before capture: nothing is taken until the payer
+  // confirms the new amount, and the booking expires if nobody does.
+  'payment.requoted.v1': { template: 'payment-requoted', critical: true, audience: 'payer' },
   // The seed's ReversalHandler.notifyUserOfReversal: a bank reversal or lost dispute is always told.
   'payment.reversed.v1': { template: 'payment-reversed', critical: true, audience: 'booking_owner' },
   'dispute.opened.v1': { template: 'dispute-opened', critical: true, audience: 'booking_owner' },
@@ -79,6 +85,10 @@ export interface TemplateContext {
   amount?: number;
   currency?: string;
   reason?: string;
+  /** The payment to confirm: its id works as a payment link. */
+  paymentId?: string;
+  /** When a quote stops holding. */
+  expiresAt?: string;
 }
 
 /**

@@ -44,6 +44,21 @@ describe('templates', () => {
     ).toBe('Refund on its way: ¥5,000');
   });
 
+  it('when a share is quoted again, then the payer reads the new amount, the payment to confirm and until when', () => {
+    const m = renderMessage('payment-requoted', 'en-GB', {
+      bookingId: 'b1',
+      matchTitle: 'Lions & Tigers',
+      paymentId: 'p2',
+      amount: 2970,
+      currency: 'CHF',
+      expiresAt: '2026-12-01T18:00:00Z',
+    });
+    expect(m.email.subject).toBe('Please confirm your new amount: Lions & Tigers');
+    expect(m.push.body).toBe(
+      'The exchange rate for your share of booking b1 (Lions & Tigers) moved, so nothing was charged at the old rate. Please confirm the new amount of CHF\u00a029.70 (payment p2) by Tuesday, 1 December 2026 at 18:00 UTC.',
+    );
+  });
+
   it('when something is unknown, then the copy still reads (unknown locale → English, no title → “your match”)', () => {
     expect(supportedLocale('pt-BR')).toBe('en');
     expect(supportedLocale(undefined)).toBe('en');

@@ -247,6 +247,23 @@ const COPY: Record<TemplateId, Record<Locale, Copy>> = {
       body: 'Ihre Bank hat die Zahlung von {{amount}} für die Buchung {{bookingId}} rückgängig gemacht ({{reason}}). Die Buchung ist nicht mehr gültig.',
     },
   },
+  'payment-requoted': {
+    en: {
+      subject: 'Please confirm your new amount: {{match}}',
+      title: 'New amount to confirm',
+      body: 'The exchange rate for your share of booking {{bookingId}} ({{match}}) moved, so nothing was charged at the old rate. Please confirm the new amount of {{amount}} (payment {{paymentId}}) by {{expires}}.',
+    },
+    fr: {
+      subject: 'Confirmez votre nouveau montant : {{match}}',
+      title: 'Nouveau montant à confirmer',
+      body: 'Le taux de change de votre part de la réservation {{bookingId}} ({{match}}) a évolué ; rien n’a été débité à l’ancien taux. Merci de confirmer le nouveau montant de {{amount}} (paiement {{paymentId}}) avant le {{expires}}.',
+    },
+    de: {
+      subject: 'Bitte bestätigen Sie Ihren neuen Betrag: {{match}}',
+      title: 'Neuer Betrag zu bestätigen',
+      body: 'Der Wechselkurs für Ihren Anteil an der Buchung {{bookingId}} ({{match}}) hat sich geändert; zum alten Kurs wurde nichts belastet. Bitte bestätigen Sie den neuen Betrag von {{amount}} (Zahlung {{paymentId}}) bis {{expires}}.',
+    },
+  },
   'dispute-opened': {
     en: {
       subject: 'Payment disputed: {{amount}}',
@@ -333,6 +350,8 @@ function viewOf(ctx: TemplateContext, locale: Locale, format: string): View {
     quantity: ctx.quantity,
     bookingId: ctx.bookingId,
     reason: ctx.reason?.replace(/_/g, ' ') ?? UNKNOWN[locale],
+    paymentId: ctx.paymentId,
+    expires: formatTime(ctx.expiresAt, format) ?? UNKNOWN[locale],
   };
 }
 

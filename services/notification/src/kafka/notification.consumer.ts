@@ -28,6 +28,7 @@ export const CONSUMED_TYPES: EventType[] = [
   'match.cancelled.v1',
   'payment.failed.v1',
   'payment.refunded.v1',
+  'payment.requoted.v1',
   'payment.reversed.v1',
   'dispute.opened.v1',
   'fraud.assessed.v1',
