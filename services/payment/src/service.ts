@@ -1,6 +1,6 @@
 import { createQueueManager, type QueueManager } from '@matchday/bus';
 import { createDb, type Knex } from '@matchday/db';
-import { createHttpApp, idempotencyKeys } from '@matchday/http';
+import { createHttpApp, idempotencyKeys, operationsRoutes } from '@matchday/http';
 import { createLogger, type Logger } from '@matchday/observability';
 import type { Express, RequestHandler } from 'express';
 import { createClient } from 'redis';
@@ -150,7 +150,8 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
       a.post(['/v1/payments/:paymentId/confirm', '/v1/fx/quotes', '/v1/admin/payments/:id/refund'], idempotent);
       a.use(paymentsRoutes({ money, confirmPayment: makeConfirmPayment({ ...deps, queue: () => queue }) }));
       a.use(fxRoutes({ fx: makeQuoteFx(deps) }));
-      a.use(adminRoutes({ bus, group: PAYMENT_GROUP, money, requestRefund }));
+      a.use(adminRoutes({ money, requestRefund }));
+      a.use(operationsRoutes({ bus, group: PAYMENT_GROUP }));
     },
   });
 

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { QueueManager } from '@matchday/bus';
 import { Router } from 'express';
-import { parsed, validate } from '@matchday/http';
+import { parsed, requireRole, validate } from '@matchday/http';
 import { breakerStates } from '@matchday/resilience';
 import { z } from 'zod';
 import type { makeMoneyPicture } from '../app/money-picture.use-case';
 import type { makeRequestRefund } from '../app/request-refund.use-case';
-import { requireRole } from './identity';
 
 const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/);
 const schemas = {
@@ -23,17 +21,13 @@ const schemas = {
     params: z.object({ id }),
     body: z.object({ amount: z.number().int().min(1).optional(), reason: z.string().min(1).max(500) }),
   },
-  dlq: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  replay: { body: z.object({ limit: z.number().int().min(1).max(10000).optional() }).default({}) },
 };
 
 /**
  * Support and operations: payments search, a booking's full money picture (what the end-to-end
- * invariant checker reads), admin refunds, dead letters and the Stripe breaker.
+ * invariant checker reads), admin refunds and the Stripe breaker.
  */
 export function adminRoutes(deps: {
-  bus: QueueManager;
-  group: string;
   money: ReturnType<typeof makeMoneyPicture>;
   requestRefund: ReturnType<typeof makeRequestRefund>;
 }): Router {
@@ -69,19 +63,6 @@ export function adminRoutes(deps: {
 
   r.get('/v1/admin/breakers', requireRole('admin', 'support'), (_req, res) => {
     res.json({ breakers: breakerStates().filter((b) => b.name.startsWith('payment.')) });
-  });
-
-  r.get('/v1/admin/dlq', requireRole('admin', 'support'), validate(schemas.dlq), async (_req, res) => {
-    const { query } = parsed<typeof schemas.dlq>(res);
-    const deadLetters = await deps.bus.deadLetters(deps.group, { limit: query.limit });
-    res.json({ group: deps.group, count: deadLetters.length, deadLetters });
-  });
-
-  r.post('/v1/admin/dlq/replay', requireRole('admin'), validate(schemas.replay), async (req, res) => {
-    const { body } = parsed<typeof schemas.replay>(res);
-    const replayed = await deps.bus.replayDeadLetters(deps.group, body.limit !== undefined ? { limit: body.limit } : {});
-    req.log.warn('dead letters replayed', { group: deps.group, replayed });
-    res.json({ group: deps.group, replayed });
   });
   return r;
 }

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import { HttpProblem, problemType } from '@matchday/http';
 
 /** The caller as the gateway forwards it (X-User-Id, X-User-Roles); services are not reachable otherwise. */
@@ -19,16 +19,4 @@ export function requireCaller(req: Request): Caller {
   const caller = callerOf(req);
   if (!caller) throw new HttpProblem(401, 'Unauthenticated', 'This route needs an authenticated caller.', { type: problemType('unauthenticated') });
   return caller;
-}
-
-/** Admin routes check the roles again. */
-export function requireRole(...roles: string[]): RequestHandler {
-  return (req, _res, next) => {
-    const caller = callerOf(req);
-    if (!caller) return next(new HttpProblem(401, 'Unauthenticated', 'This route needs an authenticated caller.', { type: problemType('unauthenticated') }));
-    if (!roles.some((r) => caller.roles.includes(r))) {
-      return next(new HttpProblem(403, 'Forbidden', `This route needs one of the roles: ${roles.join(', ')}.`, { type: problemType('forbidden') }));
-    }
-    next();
-  };
 }
