@@ -13,8 +13,15 @@ import { upstreamFor, type UpstreamName } from '../src/domain/route-map';
 const SERVICES_DIR = join(__dirname, '..', '..');
 const gateway = operationsOf(loadOpenApiDocument());
 
-/** Served by each service but reached through the gateway's operations endpoints (`/v1/admin/{dlq,breakers}/{service}`). */
-const OPERATIONS = ['/v1/admin/dlq', '/v1/admin/dlq/replay', '/v1/admin/breakers'];
+/** Served by each service but reached through the gateway's operations endpoints (`/v1/admin/{dlq,breakers,events/…}/{service}`). */
+const OPERATIONS = [
+  '/v1/admin/dlq',
+  '/v1/admin/dlq/replay',
+  '/v1/admin/breakers',
+  '/v1/admin/events/outbox',
+  '/v1/admin/events/inbox',
+  '/v1/admin/events/summary',
+];
 /** Service-to-service routes, never public. */
 const INTERNAL = ['/v1/fraud/payment-methods/validate'];
 

@@ -260,6 +260,18 @@ describe('forwarding to the services', () => {
     expect(replay.body).toEqual({ service: 'payment', method: 'POST', url: '/v1/admin/dlq/replay' });
     const breakers = await request(h.service.app).get('/v1/admin/breakers/booking').set('Authorization', `Bearer ${admin}`);
     expect(breakers.body).toEqual({ service: 'booking', method: 'GET', url: '/v1/admin/breakers' });
+    const outbox = await request(h.service.app).get('/v1/admin/events/outbox/webhook-ingest?limit=500&after=42').set('Authorization', `Bearer ${admin}`);
+    expect(outbox.body).toEqual({ service: 'webhook-ingest', method: 'GET', url: '/v1/admin/events/outbox?limit=500&after=42' });
+    const inbox = await request(h.service.app).get('/v1/admin/events/inbox/notification?after=WyJhIiwiYiJd').set('Authorization', `Bearer ${admin}`);
+    expect(inbox.body).toEqual({ service: 'notification', method: 'GET', url: '/v1/admin/events/inbox?after=WyJhIiwiYiJd' });
+    const summary = await request(h.service.app).get('/v1/admin/events/summary/reconciliation').set('Authorization', `Bearer ${admin}`);
+    expect(summary.body).toEqual({ service: 'reconciliation', method: 'GET', url: '/v1/admin/events/summary' });
+    const fan = await h.token('fan-ops', ['fan']);
+    const refused = await request(h.service.app).get('/v1/admin/events/outbox/booking').set('Authorization', `Bearer ${fan}`);
+    expect(refused.status).toBe(403);
+    expect(refused.headers['content-type']).toMatch(PROBLEM);
+    const gatewayEvents = await request(h.service.app).get('/v1/admin/events/summary/gateway').set('Authorization', `Bearer ${admin}`);
+    expect(gatewayEvents.status).toBe(400);
     const own = await request(h.service.app).get('/v1/admin/breakers/gateway').set('Authorization', `Bearer ${admin}`);
     expect(own.body.breakers.map((b: { name: string }) => b.name).sort()).toEqual(
       ['booking', 'fraud', 'notification', 'payment', 'reconciliation', 'webhook-ingest'].map((n) => `gateway.upstream.${n}`),

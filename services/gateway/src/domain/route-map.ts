@@ -1,7 +1,8 @@
 /**
  * Which service answers which public path. Services serve the public paths unchanged, so the
  * gateway forwards path for path; only the operations endpoints (`/v1/admin/dlq/{service}`,
- * `/v1/admin/breakers/{service}`) are rewritten to the service's own `/v1/admin/...` path.
+ * `/v1/admin/breakers/{service}`, `/v1/admin/events/{outbox,inbox,summary}/{service}`) are
+ * rewritten to the service's own `/v1/admin/...` path.
  * Webhooks are not here: providers reach webhook-ingest directly.
  */
 export const UPSTREAMS = ['booking', 'payment', 'notification', 'fraud', 'reconciliation', 'webhook-ingest'] as const;
@@ -41,4 +42,7 @@ export const OPERATIONS_PATHS = {
   dlq: '/v1/admin/dlq',
   dlqReplay: '/v1/admin/dlq/replay',
   breakers: '/v1/admin/breakers',
+  outbox: '/v1/admin/events/outbox',
+  inbox: '/v1/admin/events/inbox',
+  eventSummary: '/v1/admin/events/summary',
 } as const;

@@ -25,8 +25,9 @@ const queryOf = (url: string): string => (url.includes('?') ? url.slice(url.inde
 
 /**
  * Operations endpoints: the gateway's own (rate limits, its breakers and dead letters) and, for
- * `/v1/admin/{dlq,breakers}/{service}`, the service's own endpoint reached through its breaker.
- * Roles were checked from the OpenAPI document; services check them again.
+ * `/v1/admin/{dlq,breakers}/{service}` and `/v1/admin/events/{outbox,inbox,summary}/{service}`, the
+ * service's own endpoint reached through its breaker. Roles were checked from the OpenAPI
+ * document; services check them again.
  */
 export function adminRoutes(deps: AdminDeps): Router {
   // Case-sensitive like the operation lookup: /V1/... is not /v1/....
@@ -49,7 +50,10 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/v1/admin/dlq/:service', async (req, res) => {
     const service = String(req.params.service);
-    if (service === 'gateway') return void res.json({ group: 'gateway', deadLetters: await deps.deadLetters(limitOf(req.query)) });
+    if (service === 'gateway') {
+      const deadLetters = await deps.deadLetters(limitOf(req.query));
+      return void res.json({ group: 'gateway', count: deadLetters.length, deadLetters });
+    }
     if (!isUpstream(service)) throw new HttpProblem(404, 'Not found', `No service named ${service}.`, { type: problemType('not-found') });
     await forward(deps.upstreams, service, req, res, OPERATIONS_PATHS.dlq + queryOf(req.originalUrl));
   });
@@ -64,6 +68,22 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (!isUpstream(service)) throw new HttpProblem(404, 'Not found', `No service named ${service}.`, { type: problemType('not-found') });
     await forward(deps.upstreams, service, req, res, OPERATIONS_PATHS.dlqReplay + queryOf(req.originalUrl));
   });
+
+  // A service's outbox and inbox (read-only, a page at a time) and their counts. The gateway
+  // publishes without an outbox and keeps no inbox, so it has none of its own.
+  for (const [kind, path] of [
+    ['outbox', OPERATIONS_PATHS.outbox],
+    ['inbox', OPERATIONS_PATHS.inbox],
+    ['summary', OPERATIONS_PATHS.eventSummary],
+  ] as const) {
+    router.get(`/v1/admin/events/${kind}/:service`, async (req, res) => {
+      const service = String(req.params.service);
+      if (!isUpstream(service)) {
+        throw new HttpProblem(404, 'Not found', `No service named ${service} keeps an outbox or inbox.`, { type: problemType('not-found') });
+      }
+      await forward(deps.upstreams, service, req, res, path + queryOf(req.originalUrl));
+    });
+  }
 
   return router;
 }

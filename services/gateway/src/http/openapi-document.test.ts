@@ -17,6 +17,9 @@ const GATEWAY_PATHS = [
   '/v1/admin/dlq/{service}',
   '/v1/admin/dlq/{service}/replay',
   '/v1/admin/breakers/{service}',
+  '/v1/admin/events/outbox/{service}',
+  '/v1/admin/events/inbox/{service}',
+  '/v1/admin/events/summary/{service}',
   '/v1/admin/rate-limits/{userId}',
 ];
 
