@@ -4,6 +4,8 @@ export {
   extractTraceContext,
   injectTraceHeaders,
   tracer,
+  withoutInstrumentation,
+  withTraceContext,
   type CarrierValue,
 } from './trace-context';
 export { createLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger';

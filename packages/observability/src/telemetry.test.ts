@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { PassThrough } from 'node:stream';
 import { createLogger } from './logger';
 import { startTelemetry } from './telemetry';
-import { currentTraceIds, tracer } from './trace-context';
+import { currentTraceIds, injectTraceHeaders, tracer, withoutInstrumentation, withTraceContext } from './trace-context';
 
 // Export to a collector needs a plain Node process (the exporter loads its transport with a dynamic
 // import that jest's VM cannot run): see test/telemetry-export.test.ts.
@@ -53,6 +53,38 @@ describe('startTelemetry without an OTLP endpoint', () => {
     expect(sdkLines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ level: 'error', component: 'opentelemetry', msg: 'OTLPExporterError: connect ECONNREFUSED' }),
     ]);
+  });
+
+  it('when instrumentation is silenced, then what runs inside makes no spans and writes no trace headers', () => {
+    const seen = tracer('test').startActiveSpan('relay cycle', (outer) => {
+      const inside = withoutInstrumentation(() => {
+        const span = tracer('kafkajs').startSpan('send booking.events');
+        span.end();
+        return { recording: span.isRecording(), headers: injectTraceHeaders({}) };
+      });
+      const after = injectTraceHeaders<Record<string, string>>({});
+      outer.end();
+      return { inside, after };
+    });
+    expect(seen.inside).toEqual({ recording: false, headers: {} });
+    expect(seen.after.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it('when work picked up later runs in the trace context stored with it, then its spans continue that trace', async () => {
+    const stored = tracer('test').startActiveSpan('queue job', (span) => {
+      span.end();
+      return injectTraceHeaders<Record<string, string>>({});
+    });
+    const storedTraceId = stored.traceparent!.split('-')[1];
+    const ids = await withTraceContext(stored, async () => {
+      await new Promise((r) => setImmediate(r));
+      return tracer('test').startActiveSpan('provider call', (span) => {
+        span.end();
+        return currentTraceIds();
+      });
+    });
+    expect(ids.traceId).toBe(storedTraceId);
+    expect(withTraceContext({}, () => currentTraceIds())).toEqual({});
   });
 
   it('when shut down twice, then both calls resolve', async () => {

@@ -1,5 +1,5 @@
 import { context, type Context, ROOT_CONTEXT, trace, type TextMapGetter, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
  * W3C trace-context helpers for transports that OpenTelemetry does not instrument for us, chiefly
@@ -53,9 +53,26 @@ export function extractTraceContext(
   return w3c.extract(base, headers, getter);
 }
 
+/**
+ * Runs `fn` inside the trace context that `headers` carry (see extractTraceContext): work picked up
+ * later from a queue or table continues the trace of whatever queued it.
+ */
+export function withTraceContext<T>(headers: Readonly<Record<string, CarrierValue>>, fn: () => T): T {
+  return context.with(extractTraceContext(headers), fn);
+}
+
 /** Ids of the span active in `ctx` (default: the active context); empty when there is none. */
 export function currentTraceIds(ctx: Context = context.active()): { traceId?: string; spanId?: string } {
   const spanContext = trace.getSpanContext(ctx);
   if (!spanContext || !trace.isSpanContextValid(spanContext)) return {};
   return { traceId: spanContext.traceId, spanId: spanContext.spanId };
+}
+
+/**
+ * Runs `fn` with automatic instrumentation silenced: the instrumented libraries it calls make no spans
+ * and inject no trace headers. For calls whose spans (and headers) the caller makes itself, e.g. the
+ * outbox relay, whose messages already carry the trace context of the request that wrote them.
+ */
+export function withoutInstrumentation<T>(fn: () => T): T {
+  return context.with(suppressTracing(context.active()), fn);
 }
