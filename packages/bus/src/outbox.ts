@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { toWire, type MatchdayEvent } from '@matchday/contracts';
 import type { Knex } from '@matchday/db';
-import { counter, gauge, injectTraceHeaders, type Logger } from '@matchday/observability';
+import { counter, extractTraceContext, gauge, injectTraceHeaders, withoutInstrumentation, type Logger } from '@matchday/observability';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Producer } from 'kafkajs';
 import { outboxChannel } from './migrations';
 
@@ -25,6 +26,8 @@ const lagGauge = gauge({
   help: 'Age of the oldest unpublished outbox event',
   labelNames: ['service'],
 });
+
+const tracer = trace.getTracer('@matchday/bus');
 
 interface OutboxRow {
   seq: string;
@@ -121,16 +124,49 @@ export class OutboxRelay {
       ).rows;
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+      const spans: Span[] = [];
       for (const r of rows) {
         const topic = topicPrefix + r.topic;
         const list = byTopic.get(topic) ?? [];
-        list.push({ key: r.key, value: r.payload, headers: r.headers });
+        // The send span continues the trace the event was written in (its row keeps that context),
+        // and the message carries the send span on to the consumers.
+        const parent = extractTraceContext(r.headers);
+        const span = tracer.startSpan(
+          `send ${r.topic}`,
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'send',
+              'messaging.operation.name': 'send',
+              'messaging.destination.name': r.topic,
+              'messaging.message.id': r.id,
+              'messaging.kafka.message.key': r.key,
+            },
+          },
+          parent,
+        );
+        spans.push(span);
+        list.push({ key: r.key, value: r.payload, headers: injectTraceHeaders({ ...r.headers }, trace.setSpan(parent, span)) });
         byTopic.set(topic, list);
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      try {
+        // kafkajs's own instrumentation would start each send span in the relay's context (a new
+        // trace) and overwrite the traceparent written above.
+        await withoutInstrumentation(() =>
+          producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          }),
+        );
+      } catch (e) {
+        for (const span of spans) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+          span.end();
+        }
+        throw e;
+      }
+      for (const span of spans) span.end();
       await this.opts.afterPublish?.(rows.map((r) => r.id));
       await trx.raw(`UPDATE outbox SET published_at = now() WHERE seq = ANY(?::bigint[])`, [rows.map((r) => r.seq)]);
       for (const [topic, messages] of byTopic) {
