@@ -1,5 +1,5 @@
 import { backoffDelay } from '@matchday/resilience';
-import { gauge } from '@matchday/observability';
+import { gauge, withTraceContext } from '@matchday/observability';
 import { GatewayError, isUnavailable } from '../adapters/stripe-gateway';
 import { jobsRepository, type Job, type JobKind } from '../db/jobs.repository';
 import type { AppDeps } from './deps';
@@ -135,7 +135,8 @@ export class PaymentWorkQueue {
   private async execute(job: Job): Promise<void> {
     const executor = this.executors[job.kind];
     try {
-      await executor(job);
+      // The provider call continues the trace of the work that queued it (the consumed event, the request).
+      await withTraceContext(job.traceContext, () => executor(job));
       jobOutcomes.inc({ kind: job.kind, outcome: 'done' });
     } catch (err) {
       const delay = backoffDelay(job.attempts, this.deps.settings.retryBaseMs, this.deps.settings.retryMaxMs) + this.deps.settings.retryBaseMs / 2;

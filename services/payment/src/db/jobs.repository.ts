@@ -1,4 +1,5 @@
 import type { Knex } from '@matchday/db';
+import { injectTraceHeaders } from '@matchday/observability';
 
 type Db = Knex | Knex.Transaction;
 
@@ -19,6 +20,8 @@ export interface Job {
   attempts: number;
   lastError: string | null;
   createdAt: Date;
+  /** W3C trace context (traceparent) of the work that queued the job: its provider call continues that trace. */
+  traceContext: Record<string, string>;
 }
 
 interface Row {
@@ -34,6 +37,7 @@ interface Row {
   attempts: number;
   last_error: string | null;
   created_at: Date;
+  trace_context: Record<string, string> | null;
 }
 
 const toJob = (r: Row): Job => ({
@@ -49,6 +53,7 @@ const toJob = (r: Row): Job => ({
   attempts: r.attempts,
   lastError: r.last_error,
   createdAt: r.created_at,
+  traceContext: r.trace_context ?? {},
 });
 
 export interface NewJob {
@@ -66,6 +71,7 @@ export const jobsRepository = {
   /** Adds a job in the caller's transaction; returns its id, or undefined when its dedupe key exists. */
   async add(db: Db, job: NewJob): Promise<string | undefined> {
     const subject = job.paymentId ?? (job.intentId ? `intent:${job.intentId}` : `refund:${job.refundId}`);
+    const traceContext = injectTraceHeaders<Record<string, string>>({});
     const rows = await db('payment_jobs')
       .insert({
         kind: job.kind,
@@ -75,6 +81,7 @@ export const jobsRepository = {
         intent_id: job.intentId ?? null,
         payload: JSON.stringify(job.payload ?? {}),
         dedupe_key: job.dedupeKey ?? null,
+        trace_context: traceContext.traceparent ? JSON.stringify(traceContext) : null,
         ...(job.runAt ? { run_at: job.runAt } : {}),
       })
       .onConflict('dedupe_key')

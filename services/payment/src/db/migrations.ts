@@ -156,5 +156,12 @@ export function migrations(schema: string): Migration[] {
         await knex.raw(`ALTER TABLE booking_payments ADD COLUMN dropped_modifications jsonb NOT NULL DEFAULT '[]'`);
       },
     },
+    {
+      name: '003_payment_jobs_trace_context',
+      up: async (knex: Knex) => {
+        // The trace context of the work that queued a job, so its provider call joins that trace.
+        await knex.raw(`ALTER TABLE payment_jobs ADD COLUMN trace_context jsonb`);
+      },
+    },
   ];
 }
