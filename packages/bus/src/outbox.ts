@@ -1,7 +1,14 @@
 import { Client } from 'pg';
 import { toWire, type MatchdayEvent } from '@matchday/contracts';
 import type { Knex } from '@matchday/db';
-import { counter, extractTraceContext, gauge, injectTraceHeaders, withoutInstrumentation, type Logger } from '@matchday/observability';
+import {
+  counter,
+  extractTraceContext,
+  gauge,
+  injectTraceHeaders,
+  withoutInstrumentation,
+  type Logger,
+} from '@matchday/observability';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Producer } from 'kafkajs';
 import { outboxChannel } from './migrations';
@@ -42,22 +49,36 @@ interface OutboxRow {
  * Writes events to the outbox inside the caller's transaction: they are published only if that
  * commits. Several events go in one statement.
  */
-export async function enqueue(db: Knex | Knex.Transaction, events: MatchdayEvent | MatchdayEvent[]): Promise<void> {
+export async function enqueue(
+  db: Knex | Knex.Transaction,
+  events: MatchdayEvent | MatchdayEvent[],
+): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
   const headers = injectTraceHeaders({});
-  await db('outbox').insert(
-    list.map((event) => {
-      const wire = toWire(event, headers);
-      return {
-        id: event.id,
-        topic: wire.topic,
-        key: wire.key,
-        type: event.type,
-        headers: JSON.stringify(wire.headers),
-        payload: wire.value,
-      };
-    }),
+  const cols = {
+    id: [] as string[],
+    topic: [] as string[],
+    key: [] as string[],
+    type: [] as string[],
+    headers: [] as string[],
+    payload: [] as string[],
+  };
+  for (const event of list) {
+    const wire = toWire(event, headers);
+    cols.id.push(event.id);
+    cols.topic.push(wire.topic);
+    cols.key.push(wire.key);
+    cols.type.push(event.type);
+    cols.headers.push(JSON.stringify(wire.headers));
+    cols.payload.push(wire.value);
+  }
+  // One array per column: six parameters whatever the number of events, so a large batch costs
+  // one short statement to build, send and plan.
+  await db.raw(
+    `INSERT INTO outbox (id, topic, key, type, headers, payload)
+       SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[])`,
+    [cols.id, cols.topic, cols.key, cols.type, cols.headers, cols.payload],
   );
 }
 
@@ -123,7 +144,10 @@ export class OutboxRelay {
         )
       ).rows;
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+      const byTopic = new Map<
+        string,
+        Array<{ key: string; value: string; headers: Record<string, string> }>
+      >();
       const spans: Span[] = [];
       for (const r of rows) {
         const topic = topicPrefix + r.topic;
@@ -147,7 +171,11 @@ export class OutboxRelay {
           parent,
         );
         spans.push(span);
-        list.push({ key: r.key, value: r.payload, headers: injectTraceHeaders({ ...r.headers }, trace.setSpan(parent, span)) });
+        list.push({
+          key: r.key,
+          value: r.payload,
+          headers: injectTraceHeaders({ ...r.headers }, trace.setSpan(parent, span)),
+        });
         byTopic.set(topic, list);
       }
       try {
@@ -168,9 +196,14 @@ export class OutboxRelay {
       }
       for (const span of spans) span.end();
       await this.opts.afterPublish?.(rows.map((r) => r.id));
-      await trx.raw(`UPDATE outbox SET published_at = now() WHERE seq = ANY(?::bigint[])`, [rows.map((r) => r.seq)]);
+      await trx.raw(`UPDATE outbox SET published_at = now() WHERE seq = ANY(?::bigint[])`, [
+        rows.map((r) => r.seq),
+      ]);
       for (const [topic, messages] of byTopic) {
-        published.inc({ service: this.opts.service, topic: topic.slice(topicPrefix.length) }, messages.length);
+        published.inc(
+          { service: this.opts.service, topic: topic.slice(topicPrefix.length) },
+          messages.length,
+        );
       }
       return rows.length;
     });
@@ -189,10 +222,15 @@ export class OutboxRelay {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.opts.listenUrl, application_name: `${this.opts.service}-relay` });
+    const client = new Client({
+      connectionString: this.opts.listenUrl,
+      application_name: `${this.opts.service}-relay`,
+    });
     client.on('notification', () => this.wake?.());
     client.on('error', (e) => {
-      this.opts.logger.warn('outbox listener lost its connection; polling until it is back', { error: e.message });
+      this.opts.logger.warn('outbox listener lost its connection; polling until it is back', {
+        error: e.message,
+      });
       this.listener = undefined;
     });
     try {
@@ -200,7 +238,9 @@ export class OutboxRelay {
       await client.query(`LISTEN "${outboxChannel(this.opts.schema)}"`);
       this.listener = client;
     } catch (e) {
-      this.opts.logger.warn('outbox listener could not connect; polling instead', { error: (e as Error).message });
+      this.opts.logger.warn('outbox listener could not connect; polling instead', {
+        error: (e as Error).message,
+      });
     }
   }
 
