@@ -20,7 +20,7 @@ const usage = `pnpm matchday [options]
   --start                 start an isolated platform (own prefix, ports; own Kafka broker with --chaos)
   --gateway URL           target a running platform's gateway instead (default http://127.0.0.1:8080)
   --sandbox URL           its provider sandbox (default http://127.0.0.1:4010)
-  --database-url URL      operator access to Postgres for outbox/inbox (read-only)
+  --database-url URL      Postgres, read-only: the outbox/inbox of a service whose events endpoint does not answer
   --prefix P              schema prefix of the running platform ('' for the local one)
   --fans N                fans in the rush (default 2000)
   --concurrency N         fans in flight at once (default 200)

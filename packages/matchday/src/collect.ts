@@ -1,8 +1,9 @@
 /**
  * Reads what every service says about itself (admin endpoints through the gateway, with an admin
- * token), the provider sandbox's records, and — where no endpoint exposes them — the outbox and
- * inbox tables, read-only, as an operator would. Anything that cannot be read becomes a gap, and
- * the invariants that need it are UNKNOWN rather than passing.
+ * token, the outbox and inbox included) and the provider sandbox's records. Only when a service's
+ * events endpoint does not answer are its outbox/inbox tables read straight from Postgres,
+ * read-only, and that is reported. Anything that cannot be read becomes a gap, and the invariants
+ * that need it are UNKNOWN rather than passing.
  */
 import pLimit from 'p-limit';
 import { Client } from 'pg';
@@ -27,7 +28,10 @@ export interface CollectOptions {
   sandbox: SandboxControl;
   /** Only these matches (and their bookings) belong to the run. */
   matchIds: string[];
-  /** Operator access to Postgres for outbox/inbox; without it the events invariant is UNKNOWN. */
+  /**
+   * Operator access to Postgres, the fallback for a service whose outbox/inbox endpoint does not
+   * answer; without it such a service leaves the events invariant UNKNOWN.
+   */
   databaseUrl?: string;
   /** Schema of a service: `<prefix>_<service>` for an isolated platform. */
   schemaOf: (service: string) => string;
@@ -159,43 +163,125 @@ export function toFinding(f: unknown): FindingRecord | undefined {
 export const CONSUMING_SERVICES = ['booking', 'payment', 'notification', 'fraud', 'reconciliation'] as const;
 export const OUTBOX_SERVICES = ['booking', 'payment', 'notification', 'fraud', 'reconciliation', 'webhook-ingest'] as const;
 
-/** Outbox and inbox rows of every service schema, read-only. */
-export async function readEventTables(databaseUrl: string, schemaOf: (service: string) => string): Promise<{ outbox: OutboxRecord[]; inbox: InboxRecord[]; gaps: string[] }> {
+/** Reads one item per request: each may retry only briefly, or a dead upstream would stall the whole read. */
+const bulk = (staff: ApiClient) => staff.with({ retryForMs: 5000 });
+
+export type EventTable = 'outbox' | 'inbox';
+
+const toOutbox = (service: string, e: unknown): OutboxRecord | undefined => {
+  const eventId = str(field(e, 'eventId', 'id'));
+  const type = str(field(e, 'type', 'eventType'));
+  const topic = str(field(e, 'topic'));
+  const published = field(e, 'published');
+  return eventId && type && topic && typeof published === 'boolean' ? { service, eventId, type, topic, published } : undefined;
+};
+
+const toInbox = (e: unknown): InboxRecord | undefined => {
+  const group = str(field(e, 'group', 'consumerGroup'));
+  const eventId = str(field(e, 'eventId'));
+  const type = str(field(e, 'type', 'eventType'));
+  const topic = str(field(e, 'topic'));
+  return group && eventId && type && topic ? { group, eventId, type, topic } : undefined;
+};
+
+/**
+ * Every row of a service's outbox or inbox, through the gateway
+ * (`GET /v1/admin/events/{table}/{service}?limit&after`), following `nextCursor` to the last page.
+ */
+export async function readEventsApi(staff: ApiClient, table: 'outbox', service: string): Promise<OutboxRecord[]>;
+export async function readEventsApi(staff: ApiClient, table: 'inbox', service: string): Promise<InboxRecord[]>;
+export async function readEventsApi(staff: ApiClient, table: EventTable, service: string): Promise<Array<OutboxRecord | InboxRecord>> {
+  const out: Array<OutboxRecord | InboxRecord> = [];
+  let after: string | undefined;
+  for (;;) {
+    const path = `/v1/admin/events/${table}/${encodeURIComponent(service)}?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+    const body = await staff.expect<unknown>([200], 'GET', path);
+    const items = itemsOf(body, 'items');
+    for (const item of items) {
+      const rec = table === 'outbox' ? toOutbox(service, item) : toInbox(item);
+      if (!rec) throw new Error(`GET ${path}: unreadable ${table} row ${JSON.stringify(item).slice(0, 200)}`);
+      out.push(rec);
+    }
+    const next = field<string>(body, 'nextCursor');
+    if (!next || items.length === 0 || next === after) return out;
+    after = next;
+  }
+}
+
+/** One service's outbox or inbox table straight from Postgres, read-only: the fallback for an endpoint that does not answer. */
+export async function readEventTable(databaseUrl: string, schema: string, service: string, table: EventTable): Promise<Array<OutboxRecord | InboxRecord>> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'matchday-invariants' });
   await client.connect();
-  const outbox: OutboxRecord[] = [];
-  const inbox: InboxRecord[] = [];
-  const gaps: string[] = [];
   try {
     await client.query('SET default_transaction_read_only = on');
-    for (const service of OUTBOX_SERVICES) {
-      const schema = schemaOf(service);
-      try {
-        const { rows } = await client.query<{ id: string; topic: string; type: string; published: boolean }>(
-          `SELECT id::text, topic, type, published_at IS NOT NULL AS published FROM "${schema}".outbox`,
-        );
-        for (const r of rows) outbox.push({ service, eventId: r.id, type: r.type, topic: r.topic, published: r.published });
-      } catch (e) {
-        gaps.push(`${schema}.outbox: ${(e as Error).message}`);
-      }
-      if (service === 'webhook-ingest') continue;
-      try {
-        const { rows } = await client.query<{ consumer_group: string; event_id: string; event_type: string; topic: string }>(
-          `SELECT consumer_group, event_id, event_type, topic FROM "${schema}".inbox`,
-        );
-        for (const r of rows) inbox.push({ group: r.consumer_group, eventId: r.event_id, type: r.event_type, topic: r.topic });
-      } catch (e) {
-        gaps.push(`${schema}.inbox: ${(e as Error).message}`);
-      }
+    if (table === 'outbox') {
+      const { rows } = await client.query<{ id: string; topic: string; type: string; published: boolean }>(
+        `SELECT id::text, topic, type, published_at IS NOT NULL AS published FROM "${schema}".outbox`,
+      );
+      return rows.map((r) => ({ service, eventId: r.id, type: r.type, topic: r.topic, published: r.published }));
     }
+    const { rows } = await client.query<{ consumer_group: string; event_id: string; event_type: string; topic: string }>(
+      `SELECT consumer_group, event_id, event_type, topic FROM "${schema}".inbox`,
+    );
+    return rows.map((r) => ({ group: r.consumer_group, eventId: r.event_id, type: r.event_type, topic: r.topic }));
   } finally {
     await client.end();
   }
-  return { outbox, inbox, gaps };
 }
 
-/** Reads one item per request: each may retry only briefly, or a dead upstream would stall the whole read. */
-const bulk = (staff: ApiClient) => staff.with({ retryForMs: 5000 });
+/**
+ * The outbox of every service and the inbox of every consuming one, through their endpoints. A
+ * service whose endpoint does not answer is read from Postgres instead (a gap says so); one that
+ * cannot be read either way leaves outbox/inbox undefined, so the events invariant is UNKNOWN
+ * rather than judged on part of the events.
+ */
+export async function readEvents(
+  staff: ApiClient,
+  opts: { databaseUrl?: string; schemaOf: (service: string) => string },
+): Promise<{ outbox?: OutboxRecord[]; inbox?: InboxRecord[]; gaps: string[]; notes: string[] }> {
+  const admin = bulk(staff);
+  const outbox: OutboxRecord[] = [];
+  const inbox: InboxRecord[] = [];
+  const gaps: string[] = [];
+  const direct: string[] = [];
+  let complete = true;
+  const read = async (service: string, table: EventTable): Promise<void> => {
+    const into = (rows: Array<OutboxRecord | InboxRecord>) => {
+      if (table === 'outbox') outbox.push(...(rows as OutboxRecord[]));
+      else inbox.push(...(rows as InboxRecord[]));
+    };
+    const endpoint = `GET /v1/admin/events/${table}/${service}`;
+    try {
+      into(table === 'outbox' ? await readEventsApi(admin, 'outbox', service) : await readEventsApi(admin, 'inbox', service));
+      return;
+    } catch (e) {
+      const schema = opts.schemaOf(service);
+      if (!opts.databaseUrl) {
+        complete = false;
+        gaps.push(`${endpoint}: ${(e as Error).message}; no database URL (--database-url) to read ${schema}.${table} instead`);
+        return;
+      }
+      try {
+        into(await readEventTable(opts.databaseUrl, schema, service, table));
+        direct.push(`${schema}.${table}`);
+        gaps.push(`${endpoint}: ${(e as Error).message}; read ${schema}.${table} from Postgres directly instead`);
+      } catch (db) {
+        complete = false;
+        gaps.push(`${endpoint}: ${(e as Error).message}; ${schema}.${table} from Postgres: ${(db as Error).message}`);
+      }
+    }
+  };
+  for (const service of OUTBOX_SERVICES) {
+    await read(service, 'outbox');
+    if (service !== 'webhook-ingest') await read(service, 'inbox');
+  }
+  const notes = [
+    direct.length === 0
+      ? 'outbox/inbox: each service\'s GET /v1/admin/events/{outbox,inbox} through the gateway'
+      : `outbox/inbox: each service's events endpoints through the gateway, except ${direct.join(', ')} read from Postgres directly, read-only`,
+  ];
+  return { ...(complete && { outbox, inbox }), gaps, notes };
+}
 
 /**
  * The run's bookings: `GET /v1/admin/bookings?matchId=` per match; where that list endpoint does
@@ -332,19 +418,10 @@ export async function collectSnapshot(opts: CollectOptions): Promise<Snapshot> {
 
   const sandbox = await attempt('sandbox state', gaps, () => opts.sandbox.state());
 
-  let outbox: OutboxRecord[] | undefined;
-  let inbox: InboxRecord[] | undefined;
-  if (opts.databaseUrl) {
-    const tables = await attempt('outbox/inbox (Postgres)', gaps, () => readEventTables(opts.databaseUrl!, opts.schemaOf));
-    if (tables) {
-      outbox = tables.outbox;
-      inbox = tables.inbox;
-      gaps.push(...tables.gaps);
-      notes.push('outbox/inbox: read from Postgres directly, read-only (no service exposes outbox or inbox counts)');
-    }
-  } else {
-    gaps.push('outbox/inbox: no database URL given (--database-url)');
-  }
+  const events = await readEvents(admin, { ...(opts.databaseUrl && { databaseUrl: opts.databaseUrl }), schemaOf: opts.schemaOf });
+  const { outbox, inbox } = events;
+  gaps.push(...events.gaps);
+  notes.push(...events.notes);
 
   notes.push(`snapshot read in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return {

@@ -1,6 +1,6 @@
 export { runScenario, assignPersonas, fillNotified, DEFAULT_MIX, type ScenarioOptions, type ScenarioResult } from './scenario';
 export { launchPlatform, matchdayEnv, PLATFORM_SERVICES, type LaunchOptions, type LaunchedPlatform } from './launch';
-export { collectSnapshot, readEventTables, type CollectOptions } from './collect';
+export { collectSnapshot, readEvents, readEventsApi, readEventTable, type CollectOptions } from './collect';
 export {
   checkAll,
   checkOversell,

@@ -109,7 +109,7 @@ export interface Snapshot {
   expectedNotifications?: ExpectedNotification[];
   /** Topics each consumer group subscribes to (without prefix). */
   subscriptions?: Record<string, string[]>;
-  /** Where data came from besides the admin APIs (e.g. "outbox/inbox: Postgres, read-only"). */
+  /** Where data came from (e.g. "outbox/inbox: each service's events endpoints through the gateway"). */
   notes: string[];
   /** What could not be read, with the reason: an invariant depending on it is UNKNOWN. */
   gaps: string[];

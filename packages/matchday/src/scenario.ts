@@ -45,7 +45,7 @@ export interface ScenarioOptions {
   /** After the load, how long the platform may take to settle before the verdict is final. */
   settleTimeoutMs: number;
   chaos?: ChaosPlan;
-  /** Operator access to Postgres (outbox/inbox), and each service's schema. */
+  /** Operator access to Postgres (outbox/inbox of a service whose events endpoint does not answer), and each service's schema. */
   databaseUrl?: string;
   schemaOf: (service: string) => string;
 }

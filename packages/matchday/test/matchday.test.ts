@@ -11,7 +11,7 @@ import { renderSummary } from '../src/summary';
  * The small match day: the whole platform as separate processes (own prefix and ports, the shared
  * Kafka, Postgres and Redis), ~40 fans through the gateway with the provider's webhooks late,
  * doubled and reordered, payment killed with -9 mid-rush and restarted, then every invariant read
- * from the services' admin APIs, the sandbox and the outbox/inbox tables.
+ * from the services' admin APIs (their outboxes and inboxes included) and the sandbox.
  *
  * It needs every service of the platform: while one is not in the repository yet the run would only
  * show that it is missing, so the scenario waits for the last one to land (the missing ones are
@@ -87,6 +87,14 @@ whenComplete(`the match day${missing.length ? ` (waiting for services: ${missing
   it('when the platform has settled, then every invariant holds: no oversell, exact money, one capture per intent, no lost or doubled event or notification, no open healable finding', () => {
     const failing = result!.invariants.filter((r) => r.verdict !== 'PASS').map((r) => ({ [r.name]: r.detail ?? r.offenders.slice(0, 5) }));
     expect(failing).toEqual([]);
+  });
+
+  it('when the checker reads outboxes and inboxes, then every service answers through its events endpoints and none is read from Postgres', () => {
+    const { snapshot } = result!;
+    expect(snapshot.gaps.filter((g) => g.includes('/v1/admin/events/'))).toEqual([]);
+    expect(snapshot.notes).toContain("outbox/inbox: each service's GET /v1/admin/events/{outbox,inbox} through the gateway");
+    expect(snapshot.outbox?.length).toBeGreaterThan(0);
+    expect(snapshot.inbox?.length).toBeGreaterThan(0);
   });
 
   it('when fans were confirmed, then the summary has their hold → confirmed → notified latency', () => {
