@@ -18,7 +18,7 @@ import {
   type TopicName,
 } from '@matchday/contracts';
 import type { Knex } from '@matchday/db';
-import { counter, gauge, histogram, type Logger } from '@matchday/observability';
+import { counter, gauge, histogram, withoutInstrumentation, type Logger } from '@matchday/observability';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { RETRY_LEVELS } from '@matchday/kafka';
 
@@ -345,11 +345,15 @@ export class GroupConsumer {
     };
     if (toDlq) headers[H.failedAt] = new Date().toISOString();
     else headers[H.retryAt] = String(Date.now() + (this.retryDelays[next - 1] ?? 0));
-    await this.deps.producer.send({
-      topic,
-      acks: -1,
-      messages: [{ key: item.message.key, value: item.message.value, headers }],
-    });
+    // The copy keeps the original traceparent, so its retry is processed in the event's own trace;
+    // kafkajs's instrumentation would otherwise replace it with a new trace of its own.
+    await withoutInstrumentation(() =>
+      this.deps.producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: item.message.key, value: item.message.value, headers }],
+      }),
+    );
     const outcome = toDlq ? 'dead_letter' : 'retry';
     consumed.inc({ group: this.sub.group, topic: item.originalTopic, outcome });
     if (toDlq) deadLetters.inc({ group: this.sub.group, topic: item.originalTopic });

@@ -1,5 +1,6 @@
 import { deadLetterTopic, headersToStrings, retryTopic } from '@matchday/contracts';
 import type { Kafka, Producer } from 'kafkajs';
+import { withoutInstrumentation } from '@matchday/observability';
 import { H } from './consumer';
 
 export interface DeadLetter {
@@ -38,7 +39,8 @@ export async function pendingDeadLetters(kafka: Kafka, group: string): Promise<n
   try {
     const committed = await admin.fetchOffsets({ groupId: `${group}.dlq-replay`, topics: [topic] });
     const start = new Map<number, bigint>();
-    for (const t of committed) for (const p of t.partitions) start.set(p.partition, BigInt(p.offset === '-1' ? '0' : p.offset));
+    for (const t of committed)
+      for (const p of t.partitions) start.set(p.partition, BigInt(p.offset === '-1' ? '0' : p.offset));
     let pending = 0n;
     for (const [p, end] of ends) pending += end - (start.get(p) ?? 0n);
     return Number(pending);
@@ -56,7 +58,10 @@ async function readTopic(
   kafka: Kafka,
   topic: string,
   opts: { groupId: string; commit: boolean; limit: number },
-  onMessage: (d: DeadLetter, raw: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }) => Promise<void>,
+  onMessage: (
+    d: DeadLetter,
+    raw: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> },
+  ) => Promise<void>,
 ): Promise<number> {
   const ends = await endOffsets(kafka, topic);
   const admin = kafka.admin();
@@ -64,7 +69,8 @@ async function readTopic(
   const committed = await admin.fetchOffsets({ groupId: opts.groupId, topics: [topic] }).catch(() => []);
   await admin.disconnect();
   const start = new Map<number, bigint>();
-  for (const t of committed) for (const p of t.partitions) start.set(p.partition, BigInt(p.offset === '-1' ? '0' : p.offset));
+  for (const t of committed)
+    for (const p of t.partitions) start.set(p.partition, BigInt(p.offset === '-1' ? '0' : p.offset));
   const remaining = new Set([...ends].filter(([p, end]) => end > (start.get(p) ?? 0n)).map(([p]) => p));
   if (remaining.size === 0) return 0;
   const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30000 });
@@ -128,7 +134,11 @@ export async function listDeadLetters(
   await readTopic(
     kafka,
     deadLetterTopic(group),
-    { groupId: `${group}.dlq-inspect.${Date.now()}.${Math.random().toString(36).slice(2)}`, commit: false, limit: opts.limit ?? 1000 },
+    {
+      groupId: `${group}.dlq-inspect.${Date.now()}.${Math.random().toString(36).slice(2)}`,
+      commit: false,
+      limit: opts.limit ?? 1000,
+    },
     async (d) => {
       out.push(d);
     },
@@ -152,8 +162,20 @@ export async function replayDeadLetters(
     deadLetterTopic(group),
     { groupId: `${group}.dlq-replay`, commit: true, limit: opts.limit ?? 10000 },
     async (_d, raw) => {
-      const headers = { ...raw.headers, [H.attempt]: '0', [H.retryAt]: String(Date.now()), 'x-replayed-at': new Date().toISOString() };
-      await producer.send({ topic: retryTopic(group, 1), acks: -1, messages: [{ key: raw.key, value: raw.value, headers }] });
+      const headers = {
+        ...raw.headers,
+        [H.attempt]: '0',
+        [H.retryAt]: String(Date.now()),
+        'x-replayed-at': new Date().toISOString(),
+      };
+      // Replayed in the event's own trace (its traceparent header), not a new one from kafkajs's instrumentation.
+      await withoutInstrumentation(() =>
+        producer.send({
+          topic: retryTopic(group, 1),
+          acks: -1,
+          messages: [{ key: raw.key, value: raw.value, headers }],
+        }),
+      );
     },
   );
 }
