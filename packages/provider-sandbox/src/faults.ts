@@ -55,6 +55,12 @@ export interface FaultDecision {
   ruleIds: string[];
 }
 
+const NO_FAULT: FaultDecision = Object.freeze({
+  latencyMs: 0,
+  action: Object.freeze({ kind: 'none' }),
+  ruleIds: Object.freeze([]) as unknown as string[],
+});
+
 export class FaultRegistry {
   readonly api: ApiFaultRule[] = [];
   readonly webhooks: Partial<Record<WebhookProvider, WebhookFaults>> = {};
@@ -80,6 +86,7 @@ export class FaultRegistry {
 
   /** Decides what happens to one API request; rules with a `count` are used up by it. */
   decide(provider: Provider, method: string, path: string): FaultDecision {
+    if (this.api.length === 0) return NO_FAULT;
     const decision: FaultDecision = { latencyMs: 0, action: { kind: 'none' }, ruleIds: [] };
     for (const rule of [...this.api]) {
       if (rule.provider !== provider || !matches(rule, method, path)) continue;

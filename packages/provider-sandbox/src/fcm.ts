@@ -12,13 +12,20 @@
  * - anything else: accepted, `{ name: 'projects/{project}/messages/{id}' }`.
  * Over the project quota (`limits.fcm`, default 600,000 messages/min): 429 `QUOTA_EXCEEDED` with
  * `Retry-After` → `messaging/message-rate-exceeded`.
+ *
+ * A fan-out sends every message as its own request, so this endpoint is served straight from
+ * node:http (no express routing, body parser or ETag hashing) and its message names cost no
+ * randomness per message.
  */
-import express, { type Response, type Router } from 'express';
-import { rawBody, type SandboxContext } from './context';
-import { gate, type ProviderGate } from './gate';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxContext } from './context';
+import { admit, type GateDeps, type ProviderGate } from './gate';
 import { hex } from './ids';
 
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
+const MOUNT = '/v1/projects';
+/** Google's own limit on a request body. */
+const MAX_BODY = 10 * 1024 * 1024;
 
 export interface FcmMessageRecord {
   name: string;
@@ -33,9 +40,16 @@ export interface FcmState {
 }
 
 export interface FcmModule {
-  router: Router;
+  /** Answers the request when it is for FCM (`/v1/projects/…`); false when it is not. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean;
   state: FcmState;
   reset(): void;
+}
+
+/** An FCM request as the gate and the handler see it: path below `/v1/projects`, no query. */
+interface FcmRequest {
+  method: string;
+  path: string;
 }
 
 const SEND_PATH = /^\/([^/]+)\/messages:send$/;
@@ -43,8 +57,17 @@ const SEND_PATH = /^\/([^/]+)\/messages:send$/;
 export function createFcm(ctx: SandboxContext): FcmModule {
   const state: FcmState = { messages: new Map() };
   const { settings } = ctx;
+  const gateDeps: GateDeps = {
+    stats: ctx.stats,
+    faults: ctx.faults,
+    logger: settings.logger,
+    limiter: ctx.limiter,
+  };
+  // `0:<ms><6 hex digits>%<16 hex digits>` like FCM's names: a counter keeps them unique.
+  const nameSuffix = hex(8);
+  let sequence = 0;
 
-  const providerGate: ProviderGate = {
+  const providerGate: ProviderGate<FcmRequest, ServerResponse> = {
     provider: 'fcm',
     rateKey: (req) => {
       const m = SEND_PATH.exec(req.path);
@@ -73,20 +96,16 @@ export function createFcm(ctx: SandboxContext): FcmModule {
     },
   };
 
-  const router = express.Router();
-  router.use(express.raw({ type: () => true, limit: '10mb' }));
-  router.use(
-    gate(providerGate, {
-      stats: ctx.stats,
-      faults: ctx.faults,
-      logger: settings.logger,
-      limiter: ctx.limiter,
-    }),
-  );
-  router.use((req, res, next) => {
+  async function handle(
+    req: IncomingMessage,
+    fcmReq: FcmRequest,
+    body: Buffer | undefined,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (!(await admit(providerGate, gateDeps, fcmReq, fcmReq.method, MOUNT + fcmReq.path, res))) return;
     // Google OAuth tokens cannot be checked offline; the sandbox only insists that one is sent.
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
-      settings.logger.warn('fcm request without a bearer token', { path: req.path });
+      settings.logger.warn('fcm request without a bearer token', { path: fcmReq.path });
       return sendError(
         res,
         401,
@@ -95,11 +114,25 @@ export function createFcm(ctx: SandboxContext): FcmModule {
         'THIRD_PARTY_AUTH_ERROR',
       );
     }
-    next();
-  });
-
-  router.post(SEND_PATH, (req, res) => {
-    const project = SEND_PATH.exec(req.path)![1]!;
+    const route = fcmReq.method === 'POST' ? SEND_PATH.exec(fcmReq.path) : null;
+    if (!route) {
+      return sendError(
+        res,
+        404,
+        'NOT_FOUND',
+        `The requested URL ${MOUNT}${fcmReq.path} was not found on this server.`,
+      );
+    }
+    if (!body) {
+      return sendError(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        `Request payload size exceeds the limit: ${MAX_BODY} bytes.`,
+        'INVALID_ARGUMENT',
+      );
+    }
+    const project = route[1]!;
     if (project !== settings.secrets.fcmProjectId) {
       return sendError(
         res,
@@ -108,13 +141,13 @@ export function createFcm(ctx: SandboxContext): FcmModule {
         `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${project}' (or it may not exist).`,
       );
     }
-    let body: { message?: Record<string, unknown>; validate_only?: boolean };
+    let parsed: { message?: Record<string, unknown>; validate_only?: boolean };
     try {
-      body = JSON.parse(rawBody(req.body)) as typeof body;
+      parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
     } catch {
       return sendError(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
     }
-    const message = body.message;
+    const message = parsed?.message;
     if (!message || typeof message !== 'object')
       return sendError(
         res,
@@ -150,32 +183,62 @@ export function createFcm(ctx: SandboxContext): FcmModule {
     if (token?.startsWith('unavailable-'))
       return sendError(res, 503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE');
 
-    if (body.validate_only) return res.json({ name: `projects/${project}/messages/fake_message_id` });
-    const name = `projects/${project}/messages/0:${Date.now()}${hex(3)}%${hex(8)}`;
-    state.messages.set(name, { name, project, message, at: Date.now() });
-    res.json({ name });
-  });
+    if (parsed.validate_only)
+      return sendJson(res, 200, { name: `projects/${project}/messages/fake_message_id` });
+    const at = Date.now();
+    sequence = (sequence + 1) % 0x1000000;
+    const name = `projects/${project}/messages/0:${at}${sequence.toString(16).padStart(6, '0')}%${nameSuffix}`;
+    state.messages.set(name, { name, project, message, at });
+    sendJson(res, 200, { name });
+  }
 
-  router.use((req, res) =>
-    sendError(
-      res,
-      404,
-      'NOT_FOUND',
-      `The requested URL /v1/projects${req.path} was not found on this server.`,
-    ),
-  );
+  return {
+    serve(req, res) {
+      const url = req.url ?? '';
+      if (!(url.startsWith(`${MOUNT}/`) || url === MOUNT || url.startsWith(`${MOUNT}?`))) return false;
+      const q = url.indexOf('?');
+      const fcmReq: FcmRequest = {
+        method: req.method ?? 'GET',
+        path: (q < 0 ? url : url.slice(0, q)).slice(MOUNT.length) || '/',
+      };
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY) chunks.push(chunk);
+      });
+      req.on('end', () => {
+        const body = size > MAX_BODY ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        handle(req, fcmReq, body, res).catch((err: unknown) => {
+          settings.logger.error('sandbox request failed', {
+            method: fcmReq.method,
+            path: MOUNT + fcmReq.path,
+            error: (err as Error).message,
+          });
+          if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+        });
+      });
+      return true;
+    },
+    state,
+    reset: () => state.messages.clear(),
+  };
+}
 
-  return { router, state, reset: () => state.messages.clear() };
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
 }
 
 function sendError(
-  res: Response,
+  res: ServerResponse,
   code: number,
   status: string,
   message: string,
   fcmErrorCode?: string,
 ): void {
-  res.status(code).json({
+  sendJson(res, code, {
     error: {
       code,
       message,

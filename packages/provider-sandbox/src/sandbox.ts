@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SandboxContext } from './context';
 import { createControlRouter } from './control';
@@ -229,7 +229,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use('/__sandbox', createControlRouter(sandbox));
-  app.use('/v1/projects', fcm.router);
   app.use('/v1', stripe.router);
   app.use('/2010-04-01', twilio.router);
   app.use('/v3', sendgrid.router);
@@ -243,8 +242,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!res.headersSent) res.status(500).json({ error: err.message });
   });
 
+  // FCM is answered before express (see fcm.ts); everything else goes through the app.
   server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, sandbox.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = createServer((req, res) => {
+      if (!fcm.serve(req, res)) app(req, res);
+    });
+    s.once('error', reject);
+    s.listen(options.port ?? 0, sandbox.host, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
   });
   const port = (server.address() as AddressInfo).port;
   sandbox.port = port;

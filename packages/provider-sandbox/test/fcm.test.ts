@@ -74,6 +74,25 @@ describe('FCM through firebase-admin (legacy HTTP/1.1 transport)', () => {
     expect(sandbox.state.fcm.messages.size).toBe(0);
   });
 
+  it('when a path under /v1/projects is not an FCM method, then FCM answers 404 NOT_FOUND, and the request is counted', async () => {
+    const res = await fetch(`${sandbox.url}/v1/projects/${sandbox.secrets.fcmProjectId}/messages:batchSend`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { status: string } }).error.status).toBe('NOT_FOUND');
+    expect(sandbox.state.stats.fcm).toMatchObject({ requests: 1, byStatus: { '404': 1 } });
+  });
+
+  it('when many messages are sent at once, then every one gets its own name', async () => {
+    const result = await messaging.sendEach(
+      Array.from({ length: 5 }, (_, i) => ({ token: `device-${i}`, notification })),
+    );
+    expect(new Set(result.responses.map((r) => r.messageId)).size).toBe(5);
+    expect(sandbox.state.fcm.messages.size).toBe(5);
+  });
+
   it('when the project id is not the sandbox project, then the request is denied', async () => {
     const other = fcmMessaging({ projectId: 'someone-else', baseUrl: sandbox.url });
     try {
