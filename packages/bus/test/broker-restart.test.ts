@@ -12,7 +12,8 @@ import { logger, sinkBus, sinkMigrations, sourceBus } from './fixtures/services'
  * instead of disturbing the shared one other tests use.
  */
 const script = join(__dirname, '..', '..', '..', 'infra', 'kafka', 'kafka.sh');
-const port = 29092 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
+// Per process, so two runs of this suite on one machine never share (and stop) each other's broker.
+const port = 20000 + (process.pid % 4000) * 2;
 const dataDir = mkdtempSync(join(tmpdir(), 'matchday-kafka-'));
 const kafkaEnv = { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir, KAFKA_HEAP: '384m' };
 const broker = (cmd: string) => execFileSync('bash', [script, cmd], { env: kafkaEnv, stdio: 'pipe', timeout: 120000 }).toString();
