@@ -409,13 +409,13 @@ async function aftermath(d: AftermathDeps): Promise<ExpectedNotification[]> {
   ]);
 
   // Disputes: the card network opens them; one is lost (the booking is reversed), one won.
-  const opened: Array<{ id: string; close: 'won' | 'lost' }> = [];
+  const opened: Array<{ id: string; close: 'won' | 'lost'; bookingId: string }> = [];
   for (const [n, { f }] of disputes.entries()) {
     try {
       const intent = await intentOf(admin, d.sandbox, f.bookingId!);
       if (!intent) throw new Error(`no captured intent found for ${f.bookingId}`);
       const dispute = await d.sandbox.openDispute(intent, 'fraudulent');
-      opened.push({ id: dispute.id, close: n % 2 === 0 ? 'lost' : 'won' });
+      opened.push({ id: dispute.id, close: n % 2 === 0 ? 'lost' : 'won', bookingId: f.bookingId! });
       owed.push({ userId: f.userId, eventType: 'dispute.opened.v1', ref: f.bookingId! });
       note('disputed');
     } catch (e) {
@@ -424,6 +424,15 @@ async function aftermath(d: AftermathDeps): Promise<ExpectedNotification[]> {
   }
   await sleep(3000);
   for (const o of opened) await d.sandbox.closeDispute(o.id, o.close).then(() => note(`dispute ${o.close}`), (e: Error) => note(`dispute close failed: ${e.message.slice(0, 120)}`));
+
+  // A closed dispute reaches booking through webhooks and Kafka: wait until each disputed booking
+  // has left DISPUTED, so who holds a booking when the match moves is known (a lost dispute's fan
+  // no longer does, and is not owed the news).
+  const disputedIds = opened.map((o) => o.bookingId);
+  for (const until = Date.now() + 60_000; disputedIds.length > 0 && Date.now() < until; await sleep(1000)) {
+    const { bookings } = await readBookings(admin, [d.hotMatchId], disputedIds);
+    if (bookings.filter((b) => disputedIds.includes(b.bookingId)).every((b) => b.status !== 'DISPUTED')) break;
+  }
 
   // The club moves the hot match: everyone holding a confirmed booking for it then must hear of it.
   const bookers = await bookersOf(admin, d.hotMatchId, knownBookings(fans));
