@@ -1,6 +1,7 @@
 import type { QueueManager } from '@matchday/bus';
 import type { Knex } from '@matchday/db';
 import type { Provider, VerifiedWebhook } from '../domain/webhook';
+import { outboxRow } from './outbox-row';
 
 export type StoreOutcome = 'stored' | 'duplicate';
 
@@ -76,6 +77,35 @@ export interface WebhookRepository {
 
 const keyOf = (w: { provider: string; dedupeKey: string }) => `${w.provider}\u0000${w.dedupeKey}`;
 
+/**
+ * One batch of the group commit as one statement (autocommit: one round trip, durable when it
+ * returns): each webhook not seen before gets its row and its outbox event; one seen before (now
+ * or in an earlier batch) only counts one more delivery. The batch travels as one JSON parameter
+ * (parsed by Postgres) rather than a pg array literal per column, escaped element by element.
+ * Rows are inserted in key order, so two batches holding the same webhooks cannot deadlock; outbox
+ * events keep the order the webhooks arrived in. An event's headers are read as text and turned into
+ * jsonb only for the webhooks actually inserted.
+ */
+const STORE_BATCH = `
+WITH batch AS (
+  SELECT * FROM json_to_recordset(?::json) AS t(
+    ord int, id uuid, provider text, dedupe_key text, root_id text, event_type text, body text, headers jsonb,
+    received_at timestamptz, deliveries int, event_id uuid, topic text, key text, type text, event_headers text, payload text)
+), stored AS (
+  INSERT INTO webhooks (id, provider, dedupe_key, root_id, event_type, body, headers, received_at, deliveries)
+  SELECT id, provider, dedupe_key, root_id, event_type, body, headers, received_at, deliveries FROM batch
+   ORDER BY provider, dedupe_key
+  ON CONFLICT (provider, dedupe_key) DO UPDATE
+    SET deliveries = webhooks.deliveries + EXCLUDED.deliveries, last_delivery_at = now()
+  RETURNING id, provider, dedupe_key, (xmax = 0) AS inserted
+), queued AS (
+  INSERT INTO outbox (id, topic, key, type, headers, payload)
+  SELECT b.event_id, b.topic, b.key, b.type, b.event_headers::jsonb, b.payload
+    FROM batch b JOIN stored s ON s.id = b.id AND s.inserted
+   ORDER BY b.ord
+)
+SELECT provider, dedupe_key, inserted FROM stored`;
+
 export function makeWebhookRepository(db: Knex, bus: QueueManager): WebhookRepository {
   return {
     async storeBatch(items) {
@@ -86,32 +116,32 @@ export function makeWebhookRepository(db: Knex, bus: QueueManager): WebhookRepos
         if (entry) entry.copies++;
         else first.set(keyOf(item), { item, copies: 1 });
       }
-      const unique = [...first.values()];
-      const inserted = await db.transaction(async (trx) => {
-        const { rows } = await trx.raw<{ rows: Array<{ provider: string; dedupe_key: string; inserted: boolean }> }>(
-          `INSERT INTO webhooks (id, provider, dedupe_key, root_id, event_type, body, headers, received_at, deliveries)
-           SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::timestamptz[], ?::int[])
-           ON CONFLICT (provider, dedupe_key) DO UPDATE
-             SET deliveries = webhooks.deliveries + EXCLUDED.deliveries, last_delivery_at = now()
-           RETURNING provider, dedupe_key, (xmax = 0) AS inserted`,
-          [
-            unique.map((u) => u.item.webhookId),
-            unique.map((u) => u.item.provider),
-            unique.map((u) => u.item.dedupeKey),
-            unique.map((u) => u.item.rootId),
-            unique.map((u) => u.item.eventType),
-            unique.map((u) => u.item.body),
-            unique.map((u) => JSON.stringify(u.item.headers)),
-            unique.map((u) => u.item.receivedAt),
-            unique.map((u) => u.copies),
-          ],
-        );
-        // xmax = 0 marks a row this statement inserted; an updated row was already stored.
-        const fresh = new Set(rows.filter((r) => r.inserted).map((r) => keyOf({ provider: r.provider, dedupeKey: r.dedupe_key })));
-        const events = unique.filter((u) => fresh.has(keyOf(u.item))).map((u) => u.item.event);
-        if (events.length > 0) await bus.addToProcessingQueue(trx, events);
-        return fresh;
+      const rows = [...first.values()].map(({ item, copies }, ord) => {
+        const event = outboxRow(item.event);
+        return {
+          ord,
+          id: item.webhookId,
+          provider: item.provider,
+          dedupe_key: item.dedupeKey,
+          root_id: item.rootId,
+          event_type: item.eventType,
+          body: item.body,
+          headers: item.headers,
+          received_at: item.receivedAt,
+          deliveries: copies,
+          event_id: event.id,
+          topic: event.topic,
+          key: event.key,
+          type: event.type,
+          event_headers: event.headers,
+          payload: event.payload,
+        };
       });
+      const { rows: outcomes } = await db.raw<{ rows: Array<{ provider: string; dedupe_key: string; inserted: boolean }> }>(STORE_BATCH, [
+        JSON.stringify(rows),
+      ]);
+      // xmax = 0 marks a row this statement inserted; an updated row was already stored.
+      const inserted = new Set(outcomes.filter((r) => r.inserted).map((r) => keyOf({ provider: r.provider, dedupeKey: r.dedupe_key })));
       const claimed = new Set<string>();
       return items.map((item) => {
         const key = keyOf(item);
