@@ -319,14 +319,30 @@ const LAYOUT = `<!doctype html>
 /** Values as the copy shows them, formatted for the locale. */
 type View = Record<string, string | number | undefined>;
 
+// Building an Intl formatter costs about a millisecond; formatting with one, microseconds.
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
+function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, v);
+  }
+  return v;
+}
+
 function formatTime(iso: string | undefined, locale: string): string | undefined {
   if (!iso) return undefined;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return undefined;
-  return (
-    new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).format(d) +
-    ' UTC'
+  const f = cached(
+    timeFormats,
+    locale,
+    () => new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }),
   );
+  return `${f.format(d)} UTC`;
 }
 
 function formatMoney(
@@ -335,9 +351,11 @@ function formatMoney(
   locale: string,
 ): string | undefined {
   if (minor === undefined || !currency) return undefined;
-  const f = new Intl.NumberFormat(locale, { style: 'currency', currency });
-  const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
-  return f.format(minor / 10 ** digits);
+  const { format, digits } = cached(moneyFormats, `${locale}|${currency}`, () => {
+    const f = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    return { format: f, digits: f.resolvedOptions().maximumFractionDigits ?? 2 };
+  });
+  return format.format(minor / 10 ** digits);
 }
 
 function viewOf(ctx: TemplateContext, locale: Locale, format: string): View {
