@@ -16,6 +16,7 @@
  * Each event carries `sg_event_id` (unique), `sg_message_id` (`<X-Message-Id>.filterdrecv-…`, one per
  * recipient), `smtp-id`, `email`, `timestamp`, `event`, the categories and every custom arg.
  */
+import { randomBytes } from 'node:crypto';
 import express, { type Response, type Router } from 'express';
 import { nowSec, rawBody, type SandboxContext } from './context';
 import { gate, type ProviderGate } from './gate';
@@ -111,6 +112,13 @@ export interface SendgridModule {
 export function createSendgrid(ctx: SandboxContext): SendgridModule {
   const state: SendgridState = { messages: new Map(), events: [] };
   const { settings } = ctx;
+  // sg_event_id: 16 bytes as base64url, unique per event (a random prefix per sandbox and a counter).
+  const eventIdBytes = randomBytes(16);
+  let eventSequence = 0n;
+  const nextEventId = (): string => {
+    eventIdBytes.writeBigUInt64BE(++eventSequence, 8);
+    return eventIdBytes.toString('base64url');
+  };
   let batch: SendgridEvent[] = [];
   let batchTimer: NodeJS.Timeout | undefined;
 
@@ -266,8 +274,11 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
 
   function accept(messageId: string, body: MailSendBody): SendgridMessage {
     const filter = hex(8);
+    const worker = hex(2).toUpperCase();
     const recipients: SendgridRecipient[] = [];
     const smtpId = `<${messageId}@ismtpd0001p1lon1.sendgrid.net>`;
+    // A request may carry 1000 recipients: their later events share one timer per step.
+    const steps: Array<Array<() => void>> = [];
     (body.personalizations ?? []).forEach((p) => {
       const extra: Record<string, unknown> = { ...body.custom_args, ...p.custom_args };
       if (body.categories?.length) extra.category = body.categories;
@@ -275,7 +286,7 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
         const email = String(a.email);
         const recipient: SendgridRecipient = {
           email,
-          sgMessageId: `${messageId}.filterdrecv-${filter}-1-${hex(4).toUpperCase()}-${recipients.length}.0`,
+          sgMessageId: `${messageId}.filterdrecv-${filter}-1-${worker}-${recipients.length}.0`,
           events: [],
         };
         recipients.push(recipient);
@@ -286,14 +297,13 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
             timestamp: nowSec(),
             'smtp-id': smtpId,
             event,
-            sg_event_id: Buffer.from(hex(16), 'hex').toString('base64url'),
+            sg_event_id: nextEventId(),
             sg_message_id: recipient.sgMessageId,
             ...extra,
             ...fields,
           };
         };
-        const later = (fn: () => void, steps = 1): void =>
-          void ctx.scheduler.after(settings.timings.sendgridEventDelayMs * steps, fn);
+        const later = (fn: () => void, step = 1): void => void (steps[step] ??= []).push(fn);
         switch (fateOf(email)) {
           case 'drop':
             push(make('dropped', { reason: 'Bounced Address', status: '5.0.0' }));
@@ -322,6 +332,11 @@ export function createSendgrid(ctx: SandboxContext): SendgridModule {
         }
       }
     });
+    steps.forEach((fns, step) =>
+      ctx.scheduler.after(settings.timings.sendgridEventDelayMs * step, () => {
+        for (const fn of fns) fn();
+      }),
+    );
     return { messageId, receivedAt: Date.now(), request: body, recipients };
   }
 
