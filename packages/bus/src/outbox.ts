@@ -93,15 +93,15 @@ export interface RelayOptions {
   logger: Logger;
   batchSize?: number;
   pollIntervalMs?: number;
-  /** Test seam: runs after Kafka acknowledged a batch and before the rows are marked published. */
+  /** Test seam: runs after Kafka acknowledged a batch and before the rows' mark as published commits. */
   afterPublish?: (ids: string[]) => Promise<void> | void;
 }
 
 /**
  * Publishes the outbox to Kafka: wakes on LISTEN/NOTIFY (and polls as a fallback), claims rows
  * with FOR UPDATE SKIP LOCKED so several replicas share the work, sends them with the idempotent
- * producer, and marks them published only after Kafka acknowledged them. A crash in between
- * publishes them again; consumers drop the duplicate by event id.
+ * producer, and commits their mark as published only after Kafka acknowledged them. A crash in
+ * between publishes them again; consumers drop the duplicate by event id.
  */
 export class OutboxRelay {
   private running = false;
@@ -136,14 +136,19 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     const { db, producer, topicPrefix, batchSize = 500 } = this.opts;
     return db.transaction(async (trx) => {
-      const rows: OutboxRow[] = (
+      // Claims and marks the rows in one statement; the mark becomes visible only when this
+      // transaction commits, after Kafka acknowledged them (a failed send rolls it back).
+      const claimed: OutboxRow[] = (
         await trx.raw(
-          `SELECT seq, id, topic, key, headers, payload FROM outbox
-             WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+          `UPDATE outbox SET published_at = now()
+             WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
+           RETURNING seq, id, topic, key, headers, payload`,
           [batchSize],
         )
       ).rows;
-      if (rows.length === 0) return 0;
+      if (claimed.length === 0) return 0;
+      // RETURNING has no order: put the events back in outbox order (per key, the order written).
+      const rows = claimed.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1));
       const byTopic = new Map<
         string,
         Array<{ key: string; value: string; headers: Record<string, string> }>
@@ -196,9 +201,6 @@ export class OutboxRelay {
       }
       for (const span of spans) span.end();
       await this.opts.afterPublish?.(rows.map((r) => r.id));
-      await trx.raw(`UPDATE outbox SET published_at = now() WHERE seq = ANY(?::bigint[])`, [
-        rows.map((r) => r.seq),
-      ]);
       for (const [topic, messages] of byTopic) {
         published.inc(
           { service: this.opts.service, topic: topic.slice(topicPrefix.length) },
