@@ -6,9 +6,10 @@ import type {
   ClaimedNotification,
   DeliveryRow,
   NotificationsRepository,
+  SourceEventInfo,
 } from '../db/notifications.repository';
 import { enqueueNotificationEvents, type NotificationEventData } from '../db/notification-events';
-import type { Device, UsersRepository } from '../db/users.repository';
+import type { PushDevice, UsersRepository } from '../db/users.repository';
 import {
   fallbackChannel,
   nextStep,
@@ -18,7 +19,6 @@ import {
   type ProviderName,
   type RenderedMessage,
   type SendFailure,
-  type TemplateContext,
 } from '../domain';
 import { metrics } from './metrics';
 import {
@@ -102,26 +102,8 @@ const NO_ADDRESS: Record<Channel, string> = {
  */
 export function makeDispatchNotifications(deps: DispatchDeps) {
   const { db, notifications, users, logger } = deps;
-  const contextCache = new Map<string, TemplateContext>();
-
-  async function contextsOf(eventIds: string[]): Promise<Map<string, TemplateContext>> {
-    const found = new Map<string, TemplateContext>();
-    const missing: string[] = [];
-    for (const id of eventIds) {
-      const ctx = contextCache.get(id);
-      if (ctx) found.set(id, ctx);
-      else missing.push(id);
-    }
-    if (missing.length > 0) {
-      // What every recipient of an event is told never changes: kept for the next batches.
-      if (contextCache.size > 5000) contextCache.clear();
-      for (const [id, ctx] of await notifications.contexts(db, missing)) {
-        contextCache.set(id, ctx);
-        found.set(id, ctx);
-      }
-    }
-    return found;
-  }
+  // What every recipient of an event is told never changes: kept for the next batches.
+  const sourceEvents = new Map<string, SourceEventInfo>();
 
   const channelAvailable = (c: Channel): boolean =>
     (deps.links[c] as Array<{ available(): boolean }>).some((l) => l.available());
@@ -286,15 +268,15 @@ export function makeDispatchNotifications(deps: DispatchDeps) {
   }
 
   return async function dispatchNotifications(channel: Channel, limit: number): Promise<number> {
-    const claimed = await notifications.claim(db, channel, limit);
+    if (sourceEvents.size > 5000) sourceEvents.clear();
+    const claimed = await notifications.claim(db, channel, limit, sourceEvents);
     if (claimed.length === 0) return 0;
-    const contexts = await contextsOf([...new Set(claimed.map((n) => n.eventId))]);
     const rendered = new Map<string, RenderedMessage>();
     const render = (n: ClaimedNotification): RenderedMessage => {
       const key = `${n.eventId}|${formattingLocale(n.locale)}`;
       let r = rendered.get(key);
       if (!r) {
-        r = renderMessage(n.template, n.locale, contexts.get(n.eventId) ?? {});
+        r = renderMessage(n.template, n.locale, n.context);
         rendered.set(key, r);
       }
       return r;
@@ -336,14 +318,18 @@ export function makeDispatchNotifications(deps: DispatchDeps) {
         db,
         items.map((i) => i.n.userId),
       );
-      const byUser = new Map<string, Device[]>();
-      for (const d of devices) byUser.set(d.userId, [...(byUser.get(d.userId) ?? []), d]);
+      const byUser = new Map<string, PushDevice[]>();
+      for (const d of devices) {
+        const list = byUser.get(d.userId);
+        if (list) list.push(d);
+        else byUser.set(d.userId, [d]);
+      }
       for (const item of items) {
         if (byUser.has(item.n.userId)) item.message = render(item.n);
         else item.failure = { kind: 'rejected', reason: NO_ADDRESS.push };
       }
       const toPush =
-        (kind: Device['kind']) =>
+        (kind: PushDevice['kind']) =>
         (item: Item): PushMessage[] =>
           item.message
             ? (byUser.get(item.n.userId) ?? [])
@@ -488,12 +474,16 @@ export function makeDispatchNotifications(deps: DispatchDeps) {
 
     // Metrics and logs once the outcome is committed.
     const nowMs = Date.now();
+    const sentVia = new Map<ProviderName, Item[]>();
     for (const item of sent) {
-      metrics.sent.inc({ channel, provider: item.sentVia! });
-      metrics.latency.observe(
-        { channel, provider: item.sentVia!, stage: 'accepted' },
-        (nowMs - item.n.occurredAt.getTime()) / 1000,
-      );
+      const list = sentVia.get(item.sentVia!);
+      if (list) list.push(item);
+      else sentVia.set(item.sentVia!, [item]);
+    }
+    for (const [provider, list] of sentVia) {
+      metrics.sent.inc({ channel, provider }, list.length);
+      const latency = metrics.latency.labels({ channel, provider, stage: 'accepted' });
+      for (const item of list) latency.observe((nowMs - item.n.occurredAt.getTime()) / 1000);
     }
     for (const { item, channel: to } of fallbacks) {
       metrics.failed.inc({

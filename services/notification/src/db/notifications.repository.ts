@@ -14,6 +14,15 @@ export interface SourceEvent {
   recipients: number;
 }
 
+/** What every recipient of a source event shares: kept by the dispatchers while they send it. */
+export interface SourceEventInfo {
+  type: string;
+  template: TemplateId;
+  critical: boolean;
+  occurredAt: Date;
+  context: TemplateContext;
+}
+
 /** A notification a worker took, with what sending it needs. */
 export interface ClaimedNotification {
   id: string;
@@ -29,6 +38,8 @@ export interface ClaimedNotification {
   template: TemplateId;
   critical: boolean;
   occurredAt: Date;
+  /** What the event tells every recipient. */
+  context: TemplateContext;
 }
 
 export interface NotificationRecord {
@@ -106,10 +117,6 @@ interface ClaimRow {
   email: string | null;
   phone: string | null;
   locale: string | null;
-  event_type: string;
-  template: TemplateId;
-  critical: boolean;
-  occurred_at: Date;
 }
 
 /** Notifications (the dispatchers' work queue), their deliveries, and the events they were made for. */
@@ -156,9 +163,15 @@ export function notificationsRepository() {
     /**
      * Takes up to `limit` due notifications of a channel for this worker (SKIP LOCKED: workers of
      * every replica share the queue without waiting on each other), oldest first, with the user's
-     * contacts and the event's template.
+     * contacts and the event's template. What the event tells everyone is read once per event:
+     * `events` holds the events already known and receives the ones read here.
      */
-    async claim(db: Db, channel: Channel, limit: number): Promise<ClaimedNotification[]> {
+    async claim(
+      db: Db,
+      channel: Channel,
+      limit: number,
+      events: Map<string, SourceEventInfo>,
+    ): Promise<ClaimedNotification[]> {
       const { rows } = (await db.raw(
         `WITH due AS (
            SELECT id FROM notifications
@@ -170,38 +183,71 @@ export function notificationsRepository() {
              FROM due WHERE n.id = due.id
            RETURNING n.id, n.event_id, n.user_id, n.channel, n.attempts, n.fallback_from
          )
-         SELECT c.*, ct.email, ct.phone, ct.locale, e.type AS event_type, e.template, e.critical, e.occurred_at
+         SELECT c.*, ct.email, ct.phone, ct.locale
            FROM claimed c
-           JOIN source_events e ON e.event_id = c.event_id
            LEFT JOIN contacts ct ON ct.user_id = c.user_id`,
         [channel, limit],
       )) as { rows: ClaimRow[] };
-      return rows.map((r) => ({
-        id: r.id,
-        eventId: r.event_id,
-        userId: r.user_id,
-        channel: r.channel,
-        attempts: r.attempts,
-        fallbackFrom: r.fallback_from,
-        email: r.email,
-        phone: r.phone,
-        locale: r.locale,
-        eventType: r.event_type,
-        template: r.template,
-        critical: r.critical,
-        occurredAt: r.occurred_at,
-      }));
-    },
-
-    async contexts(db: Db, eventIds: string[]): Promise<Map<string, TemplateContext>> {
-      if (eventIds.length === 0) return new Map();
-      const { rows } = (await db.raw(
-        `SELECT event_id, context FROM source_events WHERE event_id = ANY(?::text[])`,
-        [eventIds],
-      )) as {
-        rows: Array<{ event_id: string; context: TemplateContext }>;
-      };
-      return new Map(rows.map((r) => [r.event_id, r.context]));
+      // This batch's own view: another worker may reset the shared map meanwhile.
+      const known = new Map<string, SourceEventInfo>();
+      const missing: string[] = [];
+      for (const id of new Set(rows.map((r) => r.event_id))) {
+        const e = events.get(id);
+        if (e) known.set(id, e);
+        else missing.push(id);
+      }
+      if (missing.length > 0) {
+        const found = (
+          (await db.raw(
+            `SELECT event_id, type, template, critical, occurred_at, context FROM source_events
+              WHERE event_id = ANY(?::text[])`,
+            [missing],
+          )) as {
+            rows: Array<{
+              event_id: string;
+              type: string;
+              template: TemplateId;
+              critical: boolean;
+              occurred_at: Date;
+              context: TemplateContext;
+            }>;
+          }
+        ).rows;
+        for (const e of found) {
+          const info: SourceEventInfo = {
+            type: e.type,
+            template: e.template,
+            critical: e.critical,
+            occurredAt: e.occurred_at,
+            context: e.context,
+          };
+          events.set(e.event_id, info);
+          known.set(e.event_id, info);
+        }
+      }
+      const claimed: ClaimedNotification[] = [];
+      for (const r of rows) {
+        const e = known.get(r.event_id);
+        // Notifications are only ever created with their source event, in one transaction.
+        if (!e) throw new Error(`notification ${r.id}: source event ${r.event_id} not found`);
+        claimed.push({
+          id: r.id,
+          eventId: r.event_id,
+          userId: r.user_id,
+          channel: r.channel,
+          attempts: r.attempts,
+          fallbackFrom: r.fallback_from,
+          email: r.email,
+          phone: r.phone,
+          locale: r.locale,
+          eventType: e.type,
+          template: e.template,
+          critical: e.critical,
+          occurredAt: e.occurredAt,
+          context: e.context,
+        });
+      }
+      return claimed;
     },
 
     async markSent(db: Db, items: Array<{ id: string; provider: string }>): Promise<void> {

@@ -20,6 +20,9 @@ export interface Device {
   createdAt: string;
 }
 
+/** A device as a push is addressed to it. */
+export type PushDevice = Omit<Device, 'createdAt'>;
+
 /** A browser's `PushSubscription.toJSON()`. */
 export interface WebPushSubscription {
   endpoint: string;
@@ -136,13 +139,15 @@ export function usersRepository() {
       return rows.map(toDevice);
     },
 
-    async devicesOf(db: Db, userIds: string[]): Promise<Device[]> {
+    /** The devices of many users, oldest first: where their pushes go. */
+    async devicesOf(db: Db, userIds: string[]): Promise<PushDevice[]> {
       if (userIds.length === 0) return [];
       const { rows } = (await db.raw(
-        `SELECT * FROM devices WHERE user_id = ANY(?::text[]) ORDER BY created_at`,
+        `SELECT id, user_id AS "userId", kind, token, subscription
+           FROM devices WHERE user_id = ANY(?::text[]) ORDER BY created_at`,
         [userIds],
-      )) as { rows: DeviceRow[] };
-      return rows.map(toDevice);
+      )) as { rows: PushDevice[] };
+      return rows;
     },
 
     async removeDevice(db: Db, userId: string, id: string): Promise<boolean> {
