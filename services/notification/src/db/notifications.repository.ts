@@ -173,14 +173,16 @@ export function notificationsRepository() {
       events: Map<string, SourceEventInfo>,
     ): Promise<ClaimedNotification[]> {
       const { rows } = (await db.raw(
+        // The rows are locked by the first step, so their physical address (ctid) cannot change
+        // before the update reaches them: no second lookup per row through the primary key.
         `WITH due AS (
-           SELECT id FROM notifications
+           SELECT ctid FROM notifications
             WHERE status = 'pending' AND channel = ? AND next_attempt_at <= now()
             ORDER BY next_attempt_at
             LIMIT ? FOR UPDATE SKIP LOCKED
          ), claimed AS (
            UPDATE notifications n SET status = 'sending', claimed_at = now()
-             FROM due WHERE n.id = due.id
+            WHERE n.ctid = ANY (ARRAY(SELECT ctid FROM due))
            RETURNING n.id, n.event_id, n.user_id, n.channel, n.attempts, n.fallback_from
          )
          SELECT c.*, ct.email, ct.phone, ct.locale
