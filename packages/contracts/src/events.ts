@@ -154,10 +154,23 @@ export const paymentEvents = {
   }),
   /**
    * The booking's total is paid: booking confirms on this (and applies a change waiting for its extra
-   * payment). `amount`: what the booking holds, captured less refunded and reversed (booking currency),
-   * at least its total.
+   * payment). `amount`: what the booking holds toward its total, captured less refunded and reversed
+   * (booking currency), at least its total; money of a dropped modification that is still on its way
+   * back is not counted.
    */
-  'payment.succeeded.v1': z.object({ bookingId: id, amount: minor, currency, paymentIds: z.array(id) }),
+  'payment.succeeded.v1': z.object({
+    bookingId: id,
+    amount: minor,
+    currency,
+    paymentIds: z.array(id),
+    /**
+     * Set when the total paid includes a modification's extra payment: the id of that modification
+     * (booking.modified's modificationId). Booking applies a waiting modification only on the event
+     * that names it, so money paid for another change (one dropped meanwhile) never applies it.
+     * Absent for a booking's first payment, and on events published before the field existed.
+     */
+    modificationId: id.optional(),
+  }),
   /** Some of the total is paid: `paidAmount` is what the booking holds (as in payment.succeeded), below `totalAmount`. */
   'payment.partially_paid.v1': z.object({ bookingId: id, paidAmount: minor, totalAmount: minor, currency }),
   /**
