@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { sleep } from '@matchday/testkit';
 import { capturesPerIntent, eventually, startHarness, type Harness } from './harness';
+import { CAPTURE, change, paidBooking } from './modifications';
 
 let h: Harness;
 
@@ -16,41 +16,15 @@ afterAll(async () => {
 
 afterEach(() => h.sandbox.clearFaults('stripe'));
 
-const CAPTURE = '^/v1/payment_intents/[^/]+/capture$';
-
-async function paidBooking(amount: number) {
-  const b = await h.createBooking({ paymentMethod: 'pm_card_visa', amount });
-  await h.fraud(b.bookingId, 'allow');
-  await h.waitFor('payment.succeeded.v1', b.bookingId);
-  return b;
-}
-
-/** booking.modified asking for `delta` more, and the modification.dropped booking sends when the change does not happen. */
-function change(b: { bookingId: string; userId: string }, from: number, delta: number) {
-  const modificationId = randomUUID();
-  const ref = { bookingId: b.bookingId, matchId: 'm-1', userId: b.userId, modificationId };
-  return {
-    modificationId,
-    request: () =>
-      h.publish(
-        'booking.modified.v1',
-        { ...ref, kind: 'quantity', fromMatchId: 'm-1', toMatchId: 'm-1', fromQuantity: 2, toQuantity: 3, priceDelta: delta, amount: from + delta, currency: 'EUR' },
-        b.bookingId,
-      ),
-    drop: (status: 'FAILED' | 'EXPIRED' = 'EXPIRED') =>
-      h.publish('modification.dropped.v1', { ...ref, status, reason: 'payment_window_closed', amount: from, currency: 'EUR' }, b.bookingId),
-  };
-}
-
 const extraOf = async (bookingId: string) => (await h.paymentsOf(bookingId)).find((p) => p.purpose === 'modification')!;
 
 describe('a change dropped by booking after payment charged for it', () => {
   it('when the extra charge was captured before the change was dropped, then it is refunded (reason modification) and a later change is charged and reported paid again', async () => {
-    const b = await paidBooking(6000);
-    const first = change(b, 6000, 3000);
+    const b = await paidBooking(h, 6000);
+    const first = change(h, b, 6000, 3000);
     await first.request();
     await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.amount === 9000);
-    await first.drop();
+    await first.drop('EXPIRED');
 
     const refunded = await h.waitFor('payment.refunded.v1', b.bookingId);
     const extra = await extraOf(b.bookingId);
@@ -59,7 +33,7 @@ describe('a change dropped by booking after payment charged for it', () => {
     expect(await h.metrics()).toMatch(/payment_modification_extras_dropped_total\{outcome="refunded"\} [1-9]/);
 
     // The total that stands is the one payment.succeeded covers: the next change is reported paid, for what the booking holds.
-    await change(b, 6000, 2000).request();
+    await change(h, b, 6000, 2000).request();
     const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.amount === 8000);
     expect(paid.data.paymentIds).toHaveLength(3);
     await sleep(300);
@@ -67,9 +41,9 @@ describe('a change dropped by booking after payment charged for it', () => {
   });
 
   it('when the change is dropped before its extra charge is captured, then the authorization is released and nothing is captured or refunded', async () => {
-    const b = await paidBooking(6000);
+    const b = await paidBooking(h, 6000);
     h.sandbox.addFault({ provider: 'stripe', endpoint: CAPTURE, errorRate: 1, status: 500, count: 1 });
-    const c = change(b, 6000, 3000);
+    const c = change(h, b, 6000, 3000);
     await c.request();
     await h.waitFor('payment.authorized.v1', b.bookingId, (e) => e.data.amount === 3000);
     await c.drop('FAILED');
@@ -86,13 +60,13 @@ describe('a change dropped by booking after payment charged for it', () => {
   });
 
   it('when the extra charge is captured at the provider after the change was dropped (its answer lost to a timeout), then it is refunded and never reported as paid', async () => {
-    const b = await paidBooking(6000);
+    const b = await paidBooking(h, 6000);
     // Stripe captures 2 s after payment asked, long after payment stopped waiting (400 ms).
     h.sandbox.addFault({ provider: 'stripe', endpoint: CAPTURE, latencyMs: 2000, count: 1 });
-    const c = change(b, 6000, 3000);
+    const c = change(h, b, 6000, 3000);
     await c.request();
     await h.waitFor('payment.authorized.v1', b.bookingId, (e) => e.data.amount === 3000);
-    await c.drop();
+    await c.drop('EXPIRED');
 
     const refunded = await h.waitFor('payment.refunded.v1', b.bookingId);
     const extra = await extraOf(b.bookingId);

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { MatchdayEvent } from '@matchday/contracts';
 import { sleep } from '@matchday/testkit';
 import { eventually, startHarness, type Harness } from './harness';
+import { CAPTURE, change, extraFor, paidBooking } from './modifications';
 
 let h: Harness;
 
@@ -15,37 +15,6 @@ afterAll(async () => {
 });
 
 afterEach(() => h.sandbox.clearFaults('stripe'));
-
-const CAPTURE = '^/v1/payment_intents/[^/]+/capture$';
-
-async function paidBooking(amount: number) {
-  const b = await h.createBooking({ paymentMethod: 'pm_card_visa', amount });
-  await h.fraud(b.bookingId, 'allow');
-  await h.waitFor('payment.succeeded.v1', b.bookingId);
-  return b;
-}
-
-/** booking.modified changing the total from `from` by `delta`, and the modification.dropped booking sends when it does not happen. */
-function change(b: { bookingId: string; userId: string }, from: number, delta: number) {
-  const modificationId = randomUUID();
-  const ref = { bookingId: b.bookingId, matchId: 'm-1', userId: b.userId, modificationId };
-  return {
-    modificationId,
-    request: () =>
-      h.publish(
-        'booking.modified.v1',
-        { ...ref, kind: 'quantity', fromMatchId: 'm-1', toMatchId: 'm-1', fromQuantity: 2, toQuantity: delta > 0 ? 3 : 1, priceDelta: delta, amount: from + delta, currency: 'EUR' },
-        b.bookingId,
-      ),
-    drop: () => h.publish('modification.dropped.v1', { ...ref, status: 'FAILED', reason: 'card_declined', amount: from, currency: 'EUR' }, b.bookingId),
-  };
-}
-
-const extraFor = async (bookingId: string, modificationId: string) => {
-  const found = (await h.paymentsOf(bookingId)).find((p) => p.purpose === 'modification' && p.modificationId === modificationId);
-  if (!found) throw new Error(`no extra charge for modification ${modificationId}`);
-  return found;
-};
 
 const succeeded = (bookingId: string) => h.ofBooking(bookingId, 'payment.succeeded.v1') as Array<MatchdayEvent<'payment.succeeded.v1'>>;
 
@@ -76,14 +45,14 @@ function paidAfterCapture(bookingId: string, extraPaymentId: string, paid: Match
 
 describe('a booking whose total goes down and up again', () => {
   it('when a change lowers the total (refunded) and a later one raises it above the first total, then the booking is reported paid once, for the new total, after the extra charge is captured', async () => {
-    const b = await paidBooking(10000);
-    await change(b, 10000, -3000).request();
+    const b = await paidBooking(h, 10000);
+    await change(h, b, 10000, -3000).request();
     await h.waitFor('payment.refunded.v1', b.bookingId, (e) => e.data.bookingRefunded === 3000);
 
-    const raise = change(b, 7000, 5000);
+    const raise = change(h, b, 7000, 5000);
     await raise.request();
     const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => succeeded(b.bookingId).indexOf(e) > 0);
-    const extra = await extraFor(b.bookingId, raise.modificationId);
+    const extra = await extraFor(h, b.bookingId, raise.modificationId);
     expect(extra.captured).toBe(5000);
     paidAfterCapture(b.bookingId, extra.paymentId, paid);
     expect(paid.data.amount).toBe(12000);
@@ -95,14 +64,14 @@ describe('a booking whose total goes down and up again', () => {
   });
 
   it('when a change lowers the total (refunded) and a later one raises it again but not above the first total, then the booking is reported paid for the new total once the extra charge is captured', async () => {
-    const b = await paidBooking(10000);
-    await change(b, 10000, -3000).request();
+    const b = await paidBooking(h, 10000);
+    await change(h, b, 10000, -3000).request();
     await h.waitFor('payment.refunded.v1', b.bookingId, (e) => e.data.bookingRefunded === 3000);
 
-    const raise = change(b, 7000, 2000);
+    const raise = change(h, b, 7000, 2000);
     await raise.request();
-    await eventually(async () => (await extraFor(b.bookingId, raise.modificationId)).captured === 2000, { what: 'extra charge captured', timeoutMs: 20_000 });
-    const extra = await extraFor(b.bookingId, raise.modificationId);
+    await eventually(async () => (await extraFor(h, b.bookingId, raise.modificationId)).captured === 2000, { what: 'extra charge captured', timeoutMs: 20_000 });
+    const extra = await extraFor(h, b.bookingId, raise.modificationId);
     const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => succeeded(b.bookingId).indexOf(e) > 0, 5_000);
     paidAfterCapture(b.bookingId, extra.paymentId, paid);
     expect(paid.data.amount).toBe(9000);
@@ -114,14 +83,14 @@ describe('a booking whose total goes down and up again', () => {
   });
 
   it('when a change raises the total and a later one lowers it, then the booking is reported paid for the raised total only, and the lowering is refunded', async () => {
-    const b = await paidBooking(10000);
-    const raise = change(b, 10000, 5000);
+    const b = await paidBooking(h, 10000);
+    const raise = change(h, b, 10000, 5000);
     await raise.request();
     const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => succeeded(b.bookingId).indexOf(e) > 0);
-    paidAfterCapture(b.bookingId, (await extraFor(b.bookingId, raise.modificationId)).paymentId, paid);
+    paidAfterCapture(b.bookingId, (await extraFor(h, b.bookingId, raise.modificationId)).paymentId, paid);
     expect(paid.data.amount).toBe(15000);
 
-    await change(b, 15000, -3000).request();
+    await change(h, b, 15000, -3000).request();
     await h.waitFor('payment.refunded.v1', b.bookingId, (e) => e.data.bookingRefunded === 3000);
     await sleep(500);
     expect(succeeded(b.bookingId).map((e) => e.data.amount)).toEqual([10000, 15000]);
@@ -130,23 +99,23 @@ describe('a booking whose total goes down and up again', () => {
   });
 
   it('when a change lowers the total, a raise is dropped before its charge is captured and another raise follows, then only the last raise is reported paid, for its total', async () => {
-    const b = await paidBooking(10000);
-    await change(b, 10000, -3000).request();
+    const b = await paidBooking(h, 10000);
+    await change(h, b, 10000, -3000).request();
     await h.waitFor('payment.refunded.v1', b.bookingId, (e) => e.data.bookingRefunded === 3000);
 
     h.sandbox.addFault({ provider: 'stripe', endpoint: CAPTURE, errorRate: 1, status: 500, count: 1 });
-    const dropped = change(b, 7000, 5000);
+    const dropped = change(h, b, 7000, 5000);
     await dropped.request();
     await h.waitFor('payment.authorized.v1', b.bookingId, (e) => e.data.amount === 5000);
-    await dropped.drop();
-    const released = await extraFor(b.bookingId, dropped.modificationId);
+    await dropped.drop('FAILED');
+    const released = await extraFor(h, b.bookingId, dropped.modificationId);
     await eventually(() => h.intents(b.bookingId).find((i) => i.id === released.intentId)?.status === 'canceled', { what: 'dropped extra charge released', timeoutMs: 20_000 });
     expect(succeeded(b.bookingId)).toHaveLength(1);
 
-    const raise = change(b, 7000, 2000);
+    const raise = change(h, b, 7000, 2000);
     await raise.request();
     const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => succeeded(b.bookingId).indexOf(e) > 0);
-    paidAfterCapture(b.bookingId, (await extraFor(b.bookingId, raise.modificationId)).paymentId, paid);
+    paidAfterCapture(b.bookingId, (await extraFor(h, b.bookingId, raise.modificationId)).paymentId, paid);
     expect(paid.data.amount).toBe(9000);
 
     await sleep(500);
