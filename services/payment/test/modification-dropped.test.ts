@@ -1,6 +1,7 @@
+import type { MatchdayEvent } from '@matchday/contracts';
 import { sleep } from '@matchday/testkit';
 import { capturesPerIntent, eventually, startHarness, type Harness } from './harness';
-import { CAPTURE, change, paidBooking } from './modifications';
+import { CAPTURE, change, extraFor, paidBooking } from './modifications';
 
 let h: Harness;
 
@@ -15,6 +16,8 @@ afterAll(async () => {
 });
 
 afterEach(() => h.sandbox.clearFaults('stripe'));
+
+const succeeded = (bookingId: string) => h.ofBooking(bookingId, 'payment.succeeded.v1') as Array<MatchdayEvent<'payment.succeeded.v1'>>;
 
 const extraOf = async (bookingId: string) => (await h.paymentsOf(bookingId)).find((p) => p.purpose === 'modification')!;
 
@@ -77,5 +80,67 @@ describe('a change dropped by booking after payment charged for it', () => {
     await eventually(async () => (await h.picture(b.bookingId)).jobs.every((j) => j.status === 'done'), { what: 'payment work settled', timeoutMs: 20_000 });
     expect((await h.picture(b.bookingId)).money).toMatchObject({ amount: 6000, captured: 9000, refunded: 3000, net: 6000, refundsPending: 0 });
     expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(1);
+  });
+});
+
+describe('a change dropped while a later change waits for its own extra payment', () => {
+  it('when the dropped change\'s extra charge was captured before payment heard of the drop, then payment.succeeded names that change, and the later change is reported paid under its own id', async () => {
+    const b = await paidBooking(h, 6000);
+    const first = change(h, b, 6000, 3000);
+    await first.request();
+    // Booking may have dropped this change already (its window closed) and taken a cheaper one: the
+    // event says which change it pays for, so booking does not apply the cheaper one on it.
+    const early = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.amount === 9000);
+    expect(early.data.modificationId).toBe(first.modificationId);
+    await first.drop('EXPIRED');
+
+    const second = change(h, b, 6000, 2000);
+    await second.request();
+    const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.modificationId === second.modificationId);
+    expect(paid.data.amount).toBe(8000);
+    const secondExtra = await extraFor(h, b.bookingId, second.modificationId);
+    expect(secondExtra.captured).toBe(2000);
+    expect(paid.data.paymentIds).toContain(secondExtra.paymentId);
+
+    const refunded = await h.waitFor('payment.refunded.v1', b.bookingId);
+    expect(refunded.data).toMatchObject({ paymentId: (await extraFor(h, b.bookingId, first.modificationId)).paymentId, amount: 3000, reason: 'modification' });
+    await sleep(300);
+    expect(succeeded(b.bookingId).map((e) => [e.data.amount, e.data.modificationId])).toEqual([
+      [6000, undefined],
+      [9000, first.modificationId],
+      [8000, second.modificationId],
+    ]);
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(1);
+  });
+
+  it('when the dropped change\'s extra charge is captured after the drop and is not yet refunded when the later change\'s is captured, then that money counts toward nothing: the later change is reported paid under its own id for what its own charge covers, and the dropped charge is refunded once', async () => {
+    const b = await paidBooking(h, 6000);
+    // Stripe captures the first change's charge 2 s after payment asked (after the drop), and its
+    // refund is refused once (500), so that money is still held while the second change is paid.
+    h.sandbox.addFault({ provider: 'stripe', endpoint: CAPTURE, latencyMs: 2000, count: 1 });
+    h.sandbox.addFault({ provider: 'stripe', endpoint: '/v1/refunds', errorRate: 1, status: 500, count: 1 });
+    const first = change(h, b, 6000, 3000);
+    await first.request();
+    await h.waitFor('payment.authorized.v1', b.bookingId, (e) => e.data.amount === 3000);
+    await first.drop('EXPIRED');
+    const firstExtra = await extraFor(h, b.bookingId, first.modificationId);
+    await h.waitFor('payment.captured.v1', b.bookingId, (e) => e.data.paymentId === firstExtra.paymentId);
+    expect(succeeded(b.bookingId)).toHaveLength(1);
+
+    const second = change(h, b, 6000, 2000);
+    await second.request();
+    const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => succeeded(b.bookingId).indexOf(e) > 0);
+    // The dropped charge's 3000 was still held (its refund not through yet): it is not part of what pays for 8000.
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(0);
+    expect(paid.data).toMatchObject({ amount: 8000, modificationId: second.modificationId });
+    expect((await extraFor(h, b.bookingId, second.modificationId)).captured).toBe(2000);
+
+    const refunded = await h.waitFor('payment.refunded.v1', b.bookingId);
+    expect(refunded.data).toMatchObject({ paymentId: firstExtra.paymentId, amount: 3000, reason: 'modification', bookingRefunded: 3000 });
+    await eventually(async () => (await h.picture(b.bookingId)).jobs.every((j) => j.status === 'done'), { what: 'payment work settled', timeoutMs: 20_000 });
+    expect((await h.picture(b.bookingId)).money).toMatchObject({ amount: 8000, captured: 11000, refunded: 3000, net: 8000, refundsPending: 0 });
+    expect(h.intents(b.bookingId).find((i) => i.id === firstExtra.intentId)).toMatchObject({ captured: 3000, refunded: 3000 });
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(1);
+    expect(succeeded(b.bookingId).map((e) => e.data.amount)).toEqual([6000, 8000]);
   });
 });

@@ -13,9 +13,9 @@ import { openLedger } from './ledger';
  * booking.modified (time, date or slot count): the booking's total changes by priceDelta. Less →
  * the difference is refunded (spread over the payers). More → the booking's owner is charged the
  * difference with the payment method of their original share, captured once fraud allows (it
- * already did for a confirmed booking); payment.succeeded follows once what the booking holds
- * covers the new total, payment.failed (with the payment id) if the card is declined, and the total
- * goes back.
+ * already did for a confirmed booking); payment.succeeded, naming this modification, follows once
+ * what the booking holds covers the new total (a dropped change's money on its way back does not
+ * count), payment.failed (with the payment id) if the card is declined, and the total goes back.
  */
 export function makeApplyModification(deps: AppDeps) {
   return async (trx: Tx, data: EventData<'booking.modified.v1'>): Promise<void> => {

@@ -6,10 +6,11 @@ import { paymentsRepository, type Refund } from '../db/payments.repository';
 import { bookingPaymentsRepository } from '../db/booking-payments.repository';
 import {
   afterCapture,
+  droppedHeldOf,
+  heldTowardTotal,
   isDroppedExtra,
   lateRefundReason,
   mayCapturePayment,
-  netOf,
   type BookingPayments,
   type CloseReason,
   type RefundReason,
@@ -338,19 +339,29 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
       await ledger.refundPayment(p, { amount: null, reason: 'modification', requestKey: droppedExtraRefundKey(p) });
       return;
     }
-    const outcome = afterCapture(booking);
+    // This payment as captured just now (its row is saved after this).
+    const payments = (await ledger.payments()).map((x) => (x.paymentId === p.paymentId ? p : x));
+    // The extra charge of a dropped change, captured and not yet refunded, pays for nothing: without
+    // this, it could cover the total of a later change whose own extra payment never landed.
+    const droppedHeld = droppedHeldOf(booking, payments);
+    const held = heldTowardTotal(booking, droppedHeld);
+    const outcome = afterCapture(booking, droppedHeld);
     if (outcome.event === 'succeeded') {
       const wasPaid = booking.succeededAmount > 0;
+      // The total covered includes the change waiting for its extra payment: the event names it, so
+      // booking applies that change and no other.
+      const modificationId = booking.pendingModification?.modificationId;
       booking.phase = 'paid';
       booking.succeededAmount = booking.amount;
       booking.pendingModification = null;
-      const paid = (await ledger.payments()).filter((x) => x.capturedAmount > 0 || x.paymentId === p.paymentId).map((x) => x.paymentId);
-      // What the booking holds: money given back (for a lowered total, a dropped change) is not paid.
-      await emit('payment.succeeded.v1', { bookingId, amount: netOf(booking), currency: p.bookingCurrency, paymentIds: paid });
+      const paid = payments.filter((x) => x.capturedAmount > 0).map((x) => x.paymentId);
+      // What the booking holds toward its total: money given back (for a lowered total, a dropped
+      // change) is not paid, nor is a dropped change's money still on its way back.
+      await emit('payment.succeeded.v1', { bookingId, amount: held, currency: p.bookingCurrency, paymentIds: paid, ...(modificationId ? { modificationId } : {}) });
       if (!wasPaid) processing.observe({ outcome: 'succeeded' }, (now().getTime() - booking.createdAt.getTime()) / 1000);
-      deps.logger.info('booking paid', { bookingId, captured: booking.captured, refunded: booking.refunded, reversed: booking.reversed, amount: booking.amount });
+      deps.logger.info('booking paid', { bookingId, captured: booking.captured, refunded: booking.refunded, reversed: booking.reversed, droppedHeld, amount: booking.amount, modificationId });
     } else if (outcome.event === 'partially_paid') {
-      await emit('payment.partially_paid.v1', { bookingId, paidAmount: netOf(booking), totalAmount: booking.amount, currency: p.bookingCurrency });
+      await emit('payment.partially_paid.v1', { bookingId, paidAmount: held, totalAmount: booking.amount, currency: p.bookingCurrency });
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Payment } from './payment';
+import { keptOf, type Payment } from './payment';
 
 /**
  * Payment's view of one booking: what is owed and in which currency, what fraud decided, and the
@@ -61,13 +61,27 @@ export const mayCapturePayment = (b: BookingPayments, p: Pick<Payment, 'purpose'
 export type CaptureOutcome = { event: 'succeeded'; phase: 'paid' } | { event: 'partially_paid'; phase: BookingPhase } | { event: 'none'; phase: BookingPhase };
 
 /**
- * After a capture: the booking is paid once what it holds (captured less refunded and reversed:
- * money given back for a lowered total or a dropped change is no longer paid) reaches its amount
+ * What the extra charges of dropped modifications still hold (booking currency): captured and not
+ * yet refunded or reversed. That money is on its way back (refunded, reason modification), so it
+ * never pays for the booking's total: not for the total that stands, and not for a later change
+ * waiting for its own extra payment.
+ */
+export function droppedHeldOf(b: Pick<BookingPayments, 'droppedModifications'>, payments: Payment[]): number {
+  return payments.filter((p) => isDroppedExtra(b, p)).reduce((n, p) => n + keptOf(p).bookingAmountLeft, 0);
+}
+
+/** What the booking holds toward its total: its net less what dropped modifications' extra charges still hold. */
+export const heldTowardTotal = (b: Pick<BookingPayments, 'captured' | 'refunded' | 'reversed'>, droppedHeld: number): number => netOf(b) - droppedHeld;
+
+/**
+ * After a capture: the booking is paid once what it holds toward its total (captured less refunded
+ * and reversed: money given back for a lowered total or a dropped change is no longer paid, and
+ * `droppedHeld`, a dropped change's money still on its way back, never was) reaches its amount
  * (payment.succeeded, once per amount), partially paid before that.
  */
-export function afterCapture(b: Pick<BookingPayments, 'phase' | 'amount' | 'captured' | 'refunded' | 'reversed' | 'succeededAmount'>): CaptureOutcome {
+export function afterCapture(b: Pick<BookingPayments, 'phase' | 'amount' | 'captured' | 'refunded' | 'reversed' | 'succeededAmount'>, droppedHeld = 0): CaptureOutcome {
   if (b.phase === 'closed') return { event: 'none', phase: 'closed' };
-  if (netOf(b) >= b.amount && b.amount > 0) {
+  if (heldTowardTotal(b, droppedHeld) >= b.amount && b.amount > 0) {
     return b.succeededAmount >= b.amount && b.phase === 'paid' ? { event: 'none', phase: 'paid' } : { event: 'succeeded', phase: 'paid' };
   }
   return { event: 'partially_paid', phase: b.phase };

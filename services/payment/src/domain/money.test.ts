@@ -1,6 +1,7 @@
 import { allocate, convertMinor, minorDigits, toBookingCurrency, toPaymentCurrency } from './money';
 import { crossRate, decideRateFluctuation } from './currency';
-import { afterCapture, changeAmount, mergeFraud } from './booking-payments';
+import { afterCapture, changeAmount, droppedHeldOf, mergeFraud } from './booking-payments';
+import type { Payment } from './payment';
 import { disputeEffects, mergeDisputeStatus } from './reversal';
 
 describe('money', () => {
@@ -78,6 +79,18 @@ describe('booking payments', () => {
     expect(afterCapture({ phase: 'paid', amount: 12000, captured: 12000, refunded: 3000, reversed: 0, succeededAmount: 7000 }).event).toBe('partially_paid');
     expect(afterCapture({ phase: 'paid', amount: 12000, captured: 15000, refunded: 3000, reversed: 0, succeededAmount: 7000 }).event).toBe('succeeded');
     expect(afterCapture({ phase: 'open', amount: 9000, captured: 9000, refunded: 0, reversed: 1000, succeededAmount: 0 }).event).toBe('partially_paid');
+  });
+
+  it('when a dropped change\'s extra charge is held (captured, its refund not through yet), then it does not pay for the total', () => {
+    // 6000 paid; a dropped change's 3000 captured late; the next change raises the total to 8000.
+    const b = { phase: 'paid' as const, amount: 8000, refunded: 0, reversed: 0, succeededAmount: 6000 };
+    expect(afterCapture({ ...b, captured: 9000 }, 3000).event).toBe('partially_paid');
+    expect(afterCapture({ ...b, captured: 11000 }, 3000).event).toBe('succeeded');
+    const extra = { purpose: 'modification' as const, modificationId: 'm1', capturedAmount: 3000, amount: 3000, bookingAmount: 3000, refundedAmount: 0, bookingRefunded: 0, reversedAmount: 0, bookingReversed: 0 };
+    const payments = [extra, { ...extra, modificationId: 'm2', capturedAmount: 2000, amount: 2000, bookingAmount: 2000 }] as Payment[];
+    expect(droppedHeldOf({ droppedModifications: ['m1'] }, payments)).toBe(3000);
+    // Once refunded, it is counted in `refunded` instead.
+    expect(droppedHeldOf({ droppedModifications: ['m1'] }, [{ ...extra, refundedAmount: 3000, bookingRefunded: 3000 }] as Payment[])).toBe(0);
   });
 
   it('when the total goes down and up again, then a total not above the one reported paid is reported paid again once covered', () => {
