@@ -54,8 +54,12 @@ export function driver(h: Harness) {
       return (await h.http().get(`/v1/admin/bookings/${bookingId}`).set(admin)).body as BookingBody;
     },
 
-    /** payment.captured with the running sum, then payment.succeeded for `total` (default: the booking's amount). */
-    async payUpTo(b: Pick<BookingBody, 'bookingId' | 'currency'>, total: number): Promise<void> {
+    /**
+     * payment.captured with the running sum, then payment.succeeded for `total`; `paid.held` is what
+     * payment.succeeded reports the booking holds (default `total`), `paid.modificationId` the change
+     * whose extra payment it includes.
+     */
+    async payUpTo(b: Pick<BookingBody, 'bookingId' | 'currency'>, total: number, paid: { held?: number; modificationId?: string } = {}): Promise<void> {
       const paymentId = randomUUID();
       await pay(
         'payment.captured.v1',
@@ -72,7 +76,11 @@ export function driver(h: Harness) {
         },
         b.bookingId,
       );
-      await pay('payment.succeeded.v1', { bookingId: b.bookingId, amount: total, currency: b.currency, paymentIds: [paymentId] }, b.bookingId);
+      await pay(
+        'payment.succeeded.v1',
+        { bookingId: b.bookingId, amount: paid.held ?? total, currency: b.currency, paymentIds: [paymentId], ...(paid.modificationId ? { modificationId: paid.modificationId } : {}) },
+        b.bookingId,
+      );
     },
 
     async refundUpTo(b: Pick<BookingBody, 'bookingId' | 'currency'>, totalRefunded: number, amount: number): Promise<void> {

@@ -137,6 +137,40 @@ describe('changing the slot count', () => {
     await expectInventoryConsistent(h, matchId);
   });
 
+  it('when the extra payment of a dropped change lands while a later change waits for its own, then the later change is not applied on it, and is applied once its own payment lands', async () => {
+    const matchId = await createMatch(h, { capacity: 10 });
+    const b = await d.confirmedBooking('qty-4', matchId, 1);
+    const first = await post('qty-4', `/v1/bookings/${b.bookingId}/quantity`, { quantity: 3 });
+    expect(first.body).toMatchObject({ status: 'PENDING_PAYMENT', priceDelta: 10000, amount: 15000 });
+    clock.advance(901_000);
+    await d.until(b.bookingId, (x) => x.pendingModificationId === null, 'first change expired');
+    const second = await post('qty-4', `/v1/bookings/${b.bookingId}/quantity`, { quantity: 2 });
+    expect(second.body).toMatchObject({ status: 'PENDING_PAYMENT', priceDelta: 5000, amount: 10000 });
+
+    // The first change's extra charge was captured before payment heard of the drop: payment reports
+    // 15000 paid for the first change, more than the second change's total.
+    const lateExtras = 'booking_late_payments_total{outcome="dropped_modification"}';
+    const before = await d.metric(lateExtras);
+    await d.payUpTo(b, 15000, { modificationId: first.body.modificationId });
+    const recorded = await d.until(b.bookingId, (x) => x.money.captured === 15000, 'the dropped change\'s money recorded');
+    expect(recorded).toMatchObject({ status: 'CONFIRMED', quantity: 1, amount: 5000, pendingModificationId: second.body.modificationId });
+    expect(await d.metric(lateExtras)).toBeGreaterThan(before);
+    // The same news in an event published before payment named the change: not trusted either, a change was dropped.
+    await d.pay('payment.succeeded.v1', { bookingId: b.bookingId, amount: 15000, currency: 'EUR', paymentIds: ['pay'] }, b.bookingId);
+    await eventually(async () => (await d.metric(lateExtras)) > before + 1, { what: 'payment.succeeded naming no change handled' });
+    expect(await d.asAdmin(b.bookingId)).toMatchObject({ quantity: 1, amount: 5000, pendingModificationId: second.body.modificationId });
+    expect(await inventory(h, matchId)).toMatchObject({ confirmed: 1, held: 1 });
+
+    // Payment refunds the dropped change's charge, then the second change's own extra payment lands.
+    await d.refundUpTo(b, 10000, 10000);
+    await d.payUpTo(b, 20000, { held: 10000, modificationId: second.body.modificationId });
+    const moved = await d.until(b.bookingId, (x) => x.quantity === 2, 'second change applied');
+    expect(moved).toMatchObject({ status: 'CONFIRMED', amount: 10000, pendingModificationId: null });
+    expect(moved.money).toMatchObject({ captured: 20000, refunded: 10000, net: 10000, balanced: true });
+    expect(await inventory(h, matchId)).toMatchObject({ confirmed: 2, held: 0 });
+    await expectInventoryConsistent(h, matchId);
+  });
+
   it('when fans change the same booking at once, then the changes are applied one after the other and the counters stay exact', async () => {
     const matchId = await createMatch(h, { capacity: 20 });
     const b = await d.confirmedBooking('qty-3', matchId, 8);

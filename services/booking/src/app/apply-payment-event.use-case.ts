@@ -11,6 +11,7 @@ import {
   type Decision,
 } from '../domain/booking';
 import { bookingsRepository } from '../db/bookings.repository';
+import { modificationsRepository } from '../db/modifications.repository';
 import type { AppDeps, Effects, Tx } from './deps';
 import { settle, UnknownBookingError, type SettleContext } from './settle';
 
@@ -49,7 +50,13 @@ export function makeApplyPaymentEvent(deps: AppDeps) {
         throw new Error(`payment.succeeded for ${bookingId} in ${event.data.currency}, booking is in ${b.currency}`);
       }
       working = { ...b, ...recordMoney(b, { captured: event.data.amount }) };
-      decision = onPaymentSucceeded(working, event.data.amount);
+      const { modificationId } = event.data;
+      // An event naming no change (published before payment named them) is trusted for a waiting change only while no other was dropped.
+      const otherChangeDropped =
+        modificationId === undefined && b.status === 'CONFIRMED' && b.pendingModificationId !== null
+          ? await modificationsRepository.otherDroppedWithExtra(trx, b.id, b.pendingModificationId)
+          : false;
+      decision = onPaymentSucceeded(working, event.data.amount, { modificationId, otherChangeDropped });
       ctx.paidAmount = event.data.amount;
     } else if (isEvent(event, 'payment.captured.v1')) {
       working = { ...b, ...recordMoney(b, { captured: event.data.bookingCaptured }) };

@@ -84,6 +84,17 @@ export const modificationsRepository = {
     return rows.map((r) => r.booking_id);
   },
 
+  /** Whether a change of the booking other than `exceptId` was dropped (FAILED, EXPIRED) after asking for an extra payment. */
+  async otherDroppedWithExtra(db: Db, bookingId: string, exceptId: string): Promise<boolean> {
+    const row = (await db('booking_modifications')
+      .where({ booking_id: bookingId })
+      .whereIn('status', ['FAILED', 'EXPIRED'])
+      .andWhere('price_delta', '>', 0)
+      .whereNot({ id: exceptId })
+      .first('id')) as { id: string } | undefined;
+    return row !== undefined;
+  },
+
   async listForBooking(db: Db, bookingId: string): Promise<Modification[]> {
     const rows = (await db('booking_modifications').where({ booking_id: bookingId }).orderBy('created_at')) as ModificationRow[];
     return rows.map(toModification);

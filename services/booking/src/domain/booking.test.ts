@@ -54,6 +54,18 @@ describe('booking state machine', () => {
     expect(onPaymentFailed(buildBooking({ status: 'CONFIRMED', pendingModificationId: 'mod1' }), 'declined').kind).toBe('modification_failed');
   });
 
+  it('when payment.succeeded names another change than the one waiting (one dropped meanwhile), then the waiting change is not applied', () => {
+    const waiting = buildBooking({ status: 'CONFIRMED', pendingModificationId: 'mod2' });
+    expect(onPaymentSucceeded(waiting, 15000, { modificationId: 'mod1' }).kind).toBe('noop');
+    expect(onPaymentSucceeded(waiting, 15000, { modificationId: 'mod2' }).kind).toBe('modification_paid');
+  });
+
+  it('when payment.succeeded names no change (published before payment named them), then it applies the waiting change only if no other change was dropped', () => {
+    const waiting = buildBooking({ status: 'CONFIRMED', pendingModificationId: 'mod2' });
+    expect(onPaymentSucceeded(waiting, 15000, { otherChangeDropped: false }).kind).toBe('modification_paid');
+    expect(onPaymentSucceeded(waiting, 15000, { otherChangeDropped: true }).kind).toBe('noop');
+  });
+
   it('when payment fails while pending, then the booking fails (cancelled for a fraud block) and releases its slots', () => {
     expect(onPaymentFailed(buildBooking(), 'card_declined')).toMatchObject({ to: 'PAYMENT_FAILED', slots: 'release_held' });
     expect(onPaymentFailed(buildBooking(), 'fraud_block')).toMatchObject({ to: 'CANCELLED', slots: 'release_held', reason: 'fraud_block' });

@@ -100,13 +100,37 @@ const to = (status: BookingStatus, slots: SlotEffect, reason: string, requestRef
   requestRefund,
 });
 
-/** payment.succeeded: the booking's total is captured. */
-export function onPaymentSucceeded(b: Booking, amount: number): Decision {
+/** Which change a payment.succeeded pays for, as far as booking can tell. */
+export interface PaidFor {
+  /** The change whose extra payment the paid total includes, as the event names it. */
+  modificationId?: string;
+  /**
+   * For an event that names no change: another change of this booking was dropped after asking for
+   * an extra payment, so the money the event counts may be that change's.
+   */
+  otherChangeDropped?: boolean;
+}
+
+/**
+ * payment.succeeded: the booking's total is captured. A change waiting for its extra payment is
+ * applied only on the event that names it: money paid for another change (one dropped meanwhile,
+ * whose extra charge landed late and is on its way back) reaching this change's total is not its
+ * payment. An event naming no change was published before payment named them; it is trusted as
+ * before only while no other change of the booking was dropped, because only then can the money it
+ * counts be nothing but this change's. Otherwise the change keeps waiting for an event naming it, or
+ * for its window to close (dropped: payment then gives back whatever it captured for it), so an
+ * unpaid change is never applied.
+ */
+export function onPaymentSucceeded(b: Booking, amount: number, paidFor: PaidFor = {}): Decision {
   switch (b.status) {
     case 'PENDING_PAYMENT':
       return amount >= b.amount ? to('CONFIRMED', 'held_to_confirmed', 'paid') : noop('underpaid: waiting for the rest');
     case 'CONFIRMED':
-      return b.pendingModificationId ? { kind: 'modification_paid' } : noop('already confirmed');
+      if (!b.pendingModificationId) return noop('already confirmed');
+      if (paidFor.modificationId !== undefined) {
+        return paidFor.modificationId === b.pendingModificationId ? { kind: 'modification_paid' } : noop('paid for another change: the waiting one waits for its own payment');
+      }
+      return paidFor.otherChangeDropped ? noop('names no change, and another change was dropped: its money may be what this counts') : { kind: 'modification_paid' };
     case 'DISPUTED':
       return noop('disputed: payment already counted');
     case 'EXPIRED':
