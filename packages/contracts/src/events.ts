@@ -180,11 +180,23 @@ export const paymentEvents = {
    * payment.succeeded: such a booking is not to be confirmed on money seen at the provider.
    */
   'payment.closed.v1': z.object({ bookingId: id, reason: z.enum(['expired', 'cancelled', 'fraud_block', 'failed']) }),
+  /**
+   * Payment could not collect: for an unpaid booking, its payment failed (booking fails it); for a
+   * confirmed one, the extra charge of a modification was declined or refused (booking drops that
+   * modification). `paymentId`: the payment that failed, when one did.
+   */
   'payment.failed.v1': z.object({
     bookingId: id,
     paymentId: id.optional(),
     reason: z.string(),
     code: z.string().optional(),
+    /**
+     * Set when what failed is a modification's extra charge: the id of that modification
+     * (booking.modified's modificationId). Booking drops only the modification named, so the late
+     * decline of a change dropped meanwhile never drops a later change waiting for its own payment.
+     * Absent for a booking's own payment, and on events published before the field existed.
+     */
+    modificationId: id.optional(),
   }),
   'payment.deferred.v1': z.object({ ...paymentRef, reason: z.string(), retryAt: isoTime }),
   /**
