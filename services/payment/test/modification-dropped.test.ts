@@ -1,7 +1,7 @@
 import type { MatchdayEvent } from '@matchday/contracts';
 import { sleep } from '@matchday/testkit';
 import { capturesPerIntent, eventually, startHarness, type Harness } from './harness';
-import { CAPTURE, change, extraFor, paidBooking } from './modifications';
+import { CAPTURE, change, chargeChangesWith, extraFor, paidBooking } from './modifications';
 
 let h: Harness;
 
@@ -142,5 +142,50 @@ describe('a change dropped while a later change waits for its own extra payment'
     expect(h.intents(b.bookingId).find((i) => i.id === firstExtra.intentId)).toMatchObject({ captured: 3000, refunded: 3000 });
     expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(1);
     expect(succeeded(b.bookingId).map((e) => e.data.amount)).toEqual([6000, 8000]);
+  });
+});
+
+describe('a change dropped while its extra charge waits for the payer, and a later change waits for its own', () => {
+  it('when the payer\'s card is declined for the dropped change\'s charge after the later change was asked for, then payment.failed names the dropped change, the later change keeps its total and is reported paid under its own id', async () => {
+    const b = await paidBooking(h, 6000);
+    // The first change's extra charge waits for the payer's 3-D Secure; the second one's goes through at once.
+    await chargeChangesWith(h, b.bookingId, 'pm_card_authenticationRequired');
+    const first = change(h, b, 6000, 3000);
+    await first.request();
+    const firstExtra = await eventually(async () => {
+      const x = await extraFor(h, b.bookingId, first.modificationId).catch(() => undefined);
+      return x?.state === 'requires_action' ? x : undefined;
+    }, { what: 'first extra charge waiting for authentication', timeoutMs: 20_000 });
+    await chargeChangesWith(h, b.bookingId, 'pm_card_visa');
+
+    // Payment's calls to Stripe lag behind: the first charge is not released yet when the payer's
+    // bank declines it, after the second change was asked for.
+    const second = change(h, b, 6000, 2000);
+    await h.service.queue.stop();
+    try {
+      await first.drop('EXPIRED');
+      await second.request();
+      await eventually(async () => (await h.paymentsOf(b.bookingId)).some((p) => p.modificationId === second.modificationId), { what: 'second change taken by payment' });
+      await expect(h.stripe.paymentIntents.confirm(firstExtra.intentId!, { payment_method: 'pm_card_chargeDeclined' })).rejects.toThrow();
+
+      const failed = await h.waitFor('payment.failed.v1', b.bookingId, (e) => e.data.paymentId === firstExtra.paymentId);
+      expect(failed.data).toMatchObject({ reason: 'card_declined', modificationId: first.modificationId });
+      // The second change still stands: its total is not put back by the first change's failure.
+      expect((await h.picture(b.bookingId)).money).toMatchObject({ amount: 8000, captured: 6000 });
+    } finally {
+      h.service.queue.start();
+    }
+
+    const paid = await h.waitFor('payment.succeeded.v1', b.bookingId, (e) => e.data.modificationId === second.modificationId);
+    expect(paid.data.amount).toBe(8000);
+    expect((await extraFor(h, b.bookingId, second.modificationId)).captured).toBe(2000);
+    await eventually(() => h.intents(b.bookingId).find((i) => i.id === firstExtra.intentId)?.status === 'canceled', { what: 'first extra charge released', timeoutMs: 20_000 });
+    await sleep(300);
+    expect(succeeded(b.bookingId).map((e) => [e.data.amount, e.data.modificationId])).toEqual([
+      [6000, undefined],
+      [8000, second.modificationId],
+    ]);
+    expect(h.ofBooking(b.bookingId, 'payment.failed.v1')).toHaveLength(1);
+    expect(h.ofBooking(b.bookingId, 'payment.refunded.v1')).toHaveLength(0);
   });
 });

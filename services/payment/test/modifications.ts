@@ -43,3 +43,12 @@ export async function extraFor(h: Harness, bookingId: string, modificationId: st
   if (!found) throw new Error(`no extra charge for modification ${modificationId}`);
   return found;
 }
+
+/**
+ * The card of the booking's own payment, which a change's extra charge is made with: switched to
+ * another of the sandbox's payment methods (`pm_card_authenticationRequired`: the extra charge waits
+ * for the payer's 3-D Secure).
+ */
+export async function chargeChangesWith(h: Harness, bookingId: string, paymentMethod: string): Promise<void> {
+  await h.sdb.db('payments').where({ booking_id: bookingId, purpose: 'booking' }).update({ payment_method: paymentMethod });
+}

@@ -262,19 +262,20 @@ describe('refunds and modifications', () => {
     expect(picture.refunds.every((r) => r.reason === 'modification' && r.status === 'succeeded')).toBe(true);
   });
 
-  it('when a change must be charged and the card is declined, then payment fails for that payment and the total goes back', async () => {
+  it('when a change must be charged and the card is declined, then payment fails for that payment, naming the change, and the total goes back', async () => {
     const b = await h.createBooking({ paymentMethod: 'pm_card_visa', amount: 4000 });
     await h.fraud(b.bookingId, 'allow');
     await h.waitFor('payment.succeeded.v1', b.bookingId);
     const [original] = await h.paymentsOf(b.bookingId);
     await h.sdb.db('payments').where({ payment_id: original!.paymentId }).update({ payment_method: 'pm_card_chargeDeclined' });
+    const modificationId = randomUUID();
     await h.publish(
       'booking.modified.v1',
-      { bookingId: b.bookingId, matchId: 'm-1', userId: b.userId, modificationId: randomUUID(), kind: 'quantity', fromMatchId: 'm-1', toMatchId: 'm-1', fromQuantity: 2, toQuantity: 3, priceDelta: 2000, amount: 6000, currency: 'EUR' },
+      { bookingId: b.bookingId, matchId: 'm-1', userId: b.userId, modificationId, kind: 'quantity', fromMatchId: 'm-1', toMatchId: 'm-1', fromQuantity: 2, toQuantity: 3, priceDelta: 2000, amount: 6000, currency: 'EUR' },
       b.bookingId,
     );
     const failed = await h.waitFor('payment.failed.v1', b.bookingId);
-    expect(failed.data).toMatchObject({ reason: 'card_declined', paymentId: expect.any(String) });
+    expect(failed.data).toMatchObject({ reason: 'card_declined', paymentId: expect.any(String), modificationId });
     expect((await h.picture(b.bookingId)).money).toMatchObject({ amount: 4000, captured: 4000, net: 4000 });
   });
 

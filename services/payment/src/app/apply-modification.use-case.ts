@@ -15,7 +15,8 @@ import { openLedger } from './ledger';
  * difference with the payment method of their original share, captured once fraud allows (it
  * already did for a confirmed booking); payment.succeeded, naming this modification, follows once
  * what the booking holds covers the new total (a dropped change's money on its way back does not
- * count), payment.failed (with the payment id) if the card is declined, and the total goes back.
+ * count), payment.failed (with the payment id, naming this modification) if the card is declined,
+ * and the total goes back.
  */
 export function makeApplyModification(deps: AppDeps) {
   return async (trx: Tx, data: EventData<'booking.modified.v1'>): Promise<void> => {
@@ -34,7 +35,7 @@ export function makeApplyModification(deps: AppDeps) {
       if (!original) {
         deps.logger.error('extra payment for a change, but no captured payment to charge like it', { bookingId: data.bookingId, modificationId: data.modificationId });
         b.amount = previousAmount;
-        await ledger.reportFailure('no_payment_method', { paymentId: payments[0]?.paymentId ?? data.modificationId });
+        await ledger.reportFailure('no_payment_method', { paymentId: payments[0]?.paymentId ?? data.modificationId, modificationId: data.modificationId });
         await ledger.save();
         return;
       }

@@ -56,7 +56,9 @@ export function makeCreateIntent(deps: AppDeps) {
           if (p.purpose === 'booking') {
             await ledger.close('failed', null);
             await ledger.reportFailure('provider_rejected', { code: failure.code });
-          } else await ledger.reportFailure('provider_rejected', { paymentId: p.paymentId, code: failure.code });
+          } else {
+            await ledger.reportFailure('provider_rejected', { paymentId: p.paymentId, code: failure.code, ...(p.modificationId ? { modificationId: p.modificationId } : {}) });
+          }
           await jobsRepository.finish(trx, job.id, 'done');
         });
         return;

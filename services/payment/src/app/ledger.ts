@@ -40,8 +40,12 @@ export interface Ledger {
   close(reason: CloseReason, refund: RefundReason | null): Promise<void>;
   /** Releases a payment that must not be captured: its intent is cancelled, or, before it has one, it is marked canceled. */
   release(payment: Payment): Promise<void>;
-  /** Reports the booking's payment as failed (once). */
-  reportFailure(reason: string, extra?: { paymentId?: string; code?: string }): Promise<void>;
+  /**
+   * Reports the booking's payment as failed (once), or one payment of it (`paymentId`); for a
+   * modification's extra charge, `modificationId` names that modification, so booking drops it and
+   * no other.
+   */
+  reportFailure(reason: string, extra?: { paymentId?: string; code?: string; modificationId?: string }): Promise<void>;
   savePayment(p: Payment): Promise<void>;
   save(): Promise<void>;
   payments(opts?: { forUpdate?: boolean }): Promise<Payment[]>;
@@ -305,7 +309,13 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
     async reportFailure(reason, extra = {}) {
       if (booking.failedReported && !extra.paymentId) return;
       booking.failedReported = true;
-      await emit('payment.failed.v1', { bookingId, reason, ...(extra.paymentId ? { paymentId: extra.paymentId } : {}), ...(extra.code ? { code: extra.code } : {}) });
+      await emit('payment.failed.v1', {
+        bookingId,
+        reason,
+        ...(extra.paymentId ? { paymentId: extra.paymentId } : {}),
+        ...(extra.code ? { code: extra.code } : {}),
+        ...(extra.modificationId ? { modificationId: extra.modificationId } : {}),
+      });
       if (!extra.paymentId) processing.observe({ outcome: 'failed' }, (now().getTime() - booking.createdAt.getTime()) / 1000);
       deps.logger.warn('booking payment failed', { bookingId, reason, ...extra });
     },
@@ -371,7 +381,9 @@ export async function openLedger(deps: AppDeps, trx: Tx, bookingId: string): Pro
       booking.amount = pending.previousAmount;
       booking.pendingModification = null;
     }
-    await ledger.reportFailure(reason, { paymentId: p.paymentId, ...(code ? { code } : {}) });
+    // Reported even when this change is no longer the one waiting (booking dropped it, and a later
+    // change may wait for its own payment): the event names the change, so booking drops only that one.
+    await ledger.reportFailure(reason, { paymentId: p.paymentId, ...(code ? { code } : {}), ...(p.modificationId ? { modificationId: p.modificationId } : {}) });
   }
 
   return ledger;
