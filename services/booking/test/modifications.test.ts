@@ -171,6 +171,45 @@ describe('changing the slot count', () => {
     await expectInventoryConsistent(h, matchId);
   });
 
+  it('when the extra charge of a dropped change is declined late while a later change waits for its own payment, then the later change is not dropped, and is applied once its own payment lands', async () => {
+    const matchId = await createMatch(h, { capacity: 10 });
+    const b = await d.confirmedBooking('qty-5', matchId, 1);
+    const first = await post('qty-5', `/v1/bookings/${b.bookingId}/quantity`, { quantity: 3 });
+    expect(first.body).toMatchObject({ status: 'PENDING_PAYMENT', priceDelta: 10000, amount: 15000 });
+    clock.advance(901_000);
+    await d.until(b.bookingId, (x) => x.pendingModificationId === null, 'first change expired');
+    await events.waitFor('modification.dropped.v1', (e) => e.data.modificationId === first.body.modificationId);
+    const second = await post('qty-5', `/v1/bookings/${b.bookingId}/quantity`, { quantity: 2 });
+    expect(second.body).toMatchObject({ status: 'PENDING_PAYMENT', priceDelta: 5000, amount: 10000 });
+
+    // The payer's card was declined for the first change's extra charge, reported after that change was dropped.
+    const ignored = 'booking_events_noop_total{type="payment.failed.v1"}';
+    const before = await d.metric(ignored);
+    // Handled: ignored (counted), or taken for the second change's failure (which drops it).
+    const handled = (n: number, what: string) =>
+      eventually(async () => (await d.metric(ignored)) >= before + n || (await d.asAdmin(b.bookingId)).pendingModificationId !== second.body.modificationId, { what });
+    const lateDecline = { bookingId: b.bookingId, paymentId: randomUUID(), reason: 'card_declined', code: 'generic_decline' };
+    await d.pay('payment.failed.v1', { ...lateDecline, modificationId: first.body.modificationId }, b.bookingId);
+    await handled(1, 'late decline of the dropped change handled');
+    expect(await d.asAdmin(b.bookingId)).toMatchObject({ status: 'CONFIRMED', quantity: 1, amount: 5000, pendingModificationId: second.body.modificationId });
+    // The same news in an event published before payment named the change: not trusted either, a change was dropped.
+    await d.pay('payment.failed.v1', lateDecline, b.bookingId);
+    await handled(2, 'payment.failed naming no change handled');
+    expect(await d.asAdmin(b.bookingId)).toMatchObject({ quantity: 1, amount: 5000, pendingModificationId: second.body.modificationId });
+    expect(await inventory(h, matchId)).toMatchObject({ confirmed: 1, held: 1 });
+
+    // The second change's own extra payment lands: it is applied.
+    await d.payUpTo(b, 10000, { modificationId: second.body.modificationId });
+    const moved = await d.until(b.bookingId, (x) => x.quantity === 2, 'second change applied');
+    expect(moved).toMatchObject({ status: 'CONFIRMED', amount: 10000, pendingModificationId: null });
+    expect(moved.money).toMatchObject({ captured: 10000, net: 10000, balanced: true });
+    expect(await inventory(h, matchId)).toMatchObject({ confirmed: 2, held: 0 });
+    // Only the first change was ever dropped.
+    const dropped = events.events.filter((e) => e.type === 'modification.dropped.v1' && e.subject === b.bookingId);
+    expect(dropped.map((e) => e.data)).toEqual([expect.objectContaining({ modificationId: first.body.modificationId, status: 'EXPIRED' })]);
+    await expectInventoryConsistent(h, matchId);
+  });
+
   it('when fans change the same booking at once, then the changes are applied one after the other and the counters stay exact', async () => {
     const matchId = await createMatch(h, { capacity: 20 });
     const b = await d.confirmedBooking('qty-3', matchId, 8);

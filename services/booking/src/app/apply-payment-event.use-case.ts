@@ -31,6 +31,16 @@ export const PAYMENT_EVENT_TYPES = [
 const noop = (why: string): Decision => ({ kind: 'noop', why });
 
 /**
+ * For a payment event naming no change while a change of the confirmed booking waits for its extra
+ * payment: whether another change was dropped after asking for one, whose money or failure the event
+ * may be reporting. False when the event names a change, or when no change waits.
+ */
+async function otherChangeDroppedFor(trx: Tx, b: Booking, modificationId: string | undefined): Promise<boolean> {
+  if (modificationId !== undefined || b.status !== 'CONFIRMED' || b.pendingModificationId === null) return false;
+  return modificationsRepository.otherDroppedWithExtra(trx, b.id, b.pendingModificationId);
+}
+
+/**
  * Applies one payment event to its booking (locked), order-tolerant: running sums are kept as the
  * greatest seen, every transition is guarded in the domain, so duplicates and late or reordered
  * events end as no-ops or deliberate decisions (late payment → re-reserve or refund).
@@ -52,10 +62,7 @@ export function makeApplyPaymentEvent(deps: AppDeps) {
       working = { ...b, ...recordMoney(b, { captured: event.data.amount }) };
       const { modificationId } = event.data;
       // An event naming no change (published before payment named them) is trusted for a waiting change only while no other was dropped.
-      const otherChangeDropped =
-        modificationId === undefined && b.status === 'CONFIRMED' && b.pendingModificationId !== null
-          ? await modificationsRepository.otherDroppedWithExtra(trx, b.id, b.pendingModificationId)
-          : false;
+      const otherChangeDropped = await otherChangeDroppedFor(trx, b, modificationId);
       decision = onPaymentSucceeded(working, event.data.amount, { modificationId, otherChangeDropped });
       ctx.paidAmount = event.data.amount;
     } else if (isEvent(event, 'payment.captured.v1')) {
@@ -70,7 +77,11 @@ export function makeApplyPaymentEvent(deps: AppDeps) {
       working = { ...b, ...recordMoney(b, { refunded: event.data.bookingRefunded }) };
       decision = noop('refund recorded');
     } else if (isEvent(event, 'payment.failed.v1')) {
-      decision = onPaymentFailed(b, event.data.reason);
+      const { modificationId } = event.data;
+      // Likewise, a failure naming no change drops a waiting change only while no other was dropped:
+      // it may be the late decline of that other change's extra charge.
+      const otherChangeDropped = await otherChangeDroppedFor(trx, b, modificationId);
+      decision = onPaymentFailed(b, event.data.reason, { modificationId, otherChangeDropped });
     } else if (isEvent(event, 'payment.reversed.v1')) {
       working = { ...b, ...recordMoney(b, { reversedDelta: event.data.amount }) };
       decision = onReversal(working, event.data.reason);

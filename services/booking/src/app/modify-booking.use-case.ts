@@ -33,7 +33,8 @@ type Target = (booking: Booking, current: Match) => Promise<{ target: Match; toQ
  *   (waiting list first); booking.modified with a negative delta makes payment refund it;
  * - with money owed the booking keeps its slots, the new ones stay reserved, and booking.modified
  *   asks payment for the delta; the change applies when a payment.succeeded naming it covers the
- *   new total, and is dropped (reserved slots returned) on payment.failed or when the window closes.
+ *   new total, and is dropped (reserved slots returned) on a payment.failed naming it or when the
+ *   window closes.
  */
 export function makeBookingModification(deps: AppDeps) {
   const requestTransfer = makeRequestTransfer(deps);

@@ -66,6 +66,23 @@ describe('booking state machine', () => {
     expect(onPaymentSucceeded(waiting, 15000, { otherChangeDropped: true }).kind).toBe('noop');
   });
 
+  it('when payment.failed names another change than the one waiting (one dropped meanwhile, whose extra charge was declined late), then the waiting change is not dropped', () => {
+    const waiting = buildBooking({ status: 'CONFIRMED', pendingModificationId: 'mod2' });
+    expect(onPaymentFailed(waiting, 'card_declined', { modificationId: 'mod1' }).kind).toBe('noop');
+    expect(onPaymentFailed(waiting, 'card_declined', { modificationId: 'mod2' })).toEqual({ kind: 'modification_failed', reason: 'card_declined' });
+  });
+
+  it('when payment.failed names no change (published before payment named them), then it drops the waiting change only if no other change was dropped', () => {
+    const waiting = buildBooking({ status: 'CONFIRMED', pendingModificationId: 'mod2' });
+    expect(onPaymentFailed(waiting, 'card_declined', { otherChangeDropped: false }).kind).toBe('modification_failed');
+    expect(onPaymentFailed(waiting, 'card_declined', { otherChangeDropped: true }).kind).toBe('noop');
+  });
+
+  it('when payment.failed names a change, then the booking\'s own payment is not failed by it', () => {
+    expect(onPaymentFailed(buildBooking(), 'card_declined', { modificationId: 'mod1' }).kind).toBe('noop');
+    expect(onPaymentFailed(buildBooking({ status: 'CONFIRMED' }), 'card_declined', { modificationId: 'mod1' }).kind).toBe('noop');
+  });
+
   it('when payment fails while pending, then the booking fails (cancelled for a fraud block) and releases its slots', () => {
     expect(onPaymentFailed(buildBooking(), 'card_declined')).toMatchObject({ to: 'PAYMENT_FAILED', slots: 'release_held' });
     expect(onPaymentFailed(buildBooking(), 'fraud_block')).toMatchObject({ to: 'CANCELLED', slots: 'release_held', reason: 'fraud_block' });

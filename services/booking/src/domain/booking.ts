@@ -163,12 +163,45 @@ export function onPaymentClosed(b: Booking): { booking: Booking; decision: Decis
   return { booking: { ...b, moneyReturned: true }, decision: noop(`payment closed its payments (${b.status})`) };
 }
 
-/** payment.failed: payment gave up on the booking (declined everywhere, fraud block, …). */
-export function onPaymentFailed(b: Booking, reason: string): Decision {
+/** Which change a payment.failed is about, as far as booking can tell. */
+export interface FailedFor {
+  /** The change whose extra charge failed, as the event names it. */
+  modificationId?: string;
+  /**
+   * For an event that names no change: another change of this booking was dropped after asking for
+   * an extra payment, so the failure the event reports may be that change's charge's.
+   */
+  otherChangeDropped?: boolean;
+}
+
+/**
+ * payment.failed: payment gave up on the booking (declined everywhere, fraud block, …), or on the
+ * extra charge of a change. A change waiting for its extra payment is dropped only on the event that
+ * names it: payment reports the decline of a change's charge even after booking dropped that change
+ * (its window closed) and a later change started waiting, and that failure says nothing about the
+ * later change's own payment, which may still succeed. An event naming a change is never about the
+ * booking's own payment. An event naming no change was published before payment named them; as with
+ * payment.succeeded, it drops the waiting change as before only while no other change of the booking
+ * was dropped, because only then can the failure be nothing but this change's. Otherwise the change
+ * keeps waiting for an event naming it, or for its window to close (dropped, its reserved slots
+ * returned), so a change is never dropped on another's failure and never applied without its own
+ * payment.succeeded.
+ */
+export function onPaymentFailed(b: Booking, reason: string, failedFor: FailedFor = {}): Decision {
+  if (failedFor.modificationId !== undefined) {
+    if (b.status !== 'CONFIRMED' || !b.pendingModificationId) return noop(`a change's extra charge failed; no change of this ${b.status} booking waits`);
+    return failedFor.modificationId === b.pendingModificationId
+      ? { kind: 'modification_failed', reason }
+      : noop("another change's extra charge failed (one dropped meanwhile): the waiting one waits for its own payment");
+  }
   if (b.status === 'PENDING_PAYMENT') {
     return reason === 'fraud_block' ? to('CANCELLED', 'release_held', 'fraud_block') : to('PAYMENT_FAILED', 'release_held', reason);
   }
-  if (b.status === 'CONFIRMED' && b.pendingModificationId) return { kind: 'modification_failed', reason };
+  if (b.status === 'CONFIRMED' && b.pendingModificationId) {
+    return failedFor.otherChangeDropped
+      ? noop("names no change, and another change was dropped: this may be that change's failure")
+      : { kind: 'modification_failed', reason };
+  }
   return noop(`payment failure for a ${b.status} booking`);
 }
 
