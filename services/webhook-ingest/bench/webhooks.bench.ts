@@ -203,6 +203,16 @@ async function groupCommitFigures(origin: string): Promise<string> {
   return `group commit: ${batches} transactions, ${size.toFixed(1)} webhooks each on average, ${ms.toFixed(1)} ms each`;
 }
 
+/** Outbox events the relay has not published yet. */
+async function unpublished(url: string): Promise<number> {
+  const db = createDb({ url, schema, poolMax: 1 });
+  try {
+    return ((await db.raw(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows as [{ n: number }])[0].n;
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** Waits until the relay has published every outbox row (the service is stopped only then). */
 async function outboxDrained(url: string): Promise<void> {
   const db = createDb({ url, schema, poolMax: 1 });
@@ -280,6 +290,7 @@ async function main() {
   });
   let ours: Result;
   let commits: string;
+  const relayFigures = { behind: NaN, drainSeconds: NaN };
   try {
     await waitReady(origin);
     await blast(origin, warm.list);
@@ -287,7 +298,10 @@ async function main() {
     ours = await blast(origin, measured.list);
     ours.cpuMicros = ((cpuSeconds(service.pid) - cpu) / ours.acked) * 1e6;
     commits = await groupCommitFigures(origin);
+    const drainStarted = Date.now();
+    relayFigures.behind = await unpublished(serviceUrl);
     await outboxDrained(serviceUrl);
+    relayFigures.drainSeconds = (Date.now() - drainStarted) / 1000;
   } finally {
     // Graceful stop: the group commit and the outbox relay finish what they hold.
     await stop(service);
@@ -297,9 +311,12 @@ async function main() {
   const db = createDb({ url: serviceUrl, schema, poolMax: 1 });
   const [{ stored }] = (await db.raw(`SELECT count(*)::int AS stored FROM webhooks`)).rows as [{ stored: number }];
   const [{ deliveries: deliveryCount }] = (await db.raw(`SELECT sum(deliveries)::int AS deliveries FROM webhooks`)).rows as [{ deliveries: number }];
-  const [{ queued, unpublished }] = (
-    await db.raw(`SELECT count(*)::int AS queued, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished FROM outbox`)
-  ).rows as [{ queued: number; unpublished: number }];
+  const [{ queued, unpublished: left, cycles }] = (
+    await db.raw(
+      `SELECT count(*)::int AS queued, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished,
+              count(DISTINCT published_at)::int AS cycles FROM outbox`,
+    )
+  ).rows as [{ queued: number; unpublished: number; cycles: number }];
   await db.destroy();
   const seen = await publishedCounts(expectedIds.length);
   const missing = expectedIds.filter((id) => !seen.has(id)).length;
@@ -315,8 +332,11 @@ async function main() {
   console.log(row('webhook-ingest (verify+store+outbox)', ours));
   console.log(commits);
   console.log(
+    `relay: ${cycles} publish cycles (${(queued / Math.max(1, cycles)).toFixed(1)} events each); ${relayFigures.behind} events not yet published when the last webhook was acked, drained ${relayFigures.drainSeconds.toFixed(2)} s later`,
+  );
+  console.log(
     `exactly_once=${exactlyOnce ? 'yes' : 'NO'} (distinct ${expectedIds.length}, stored ${stored}, deliveries counted ${deliveryCount}, ` +
-      `outbox ${queued} (${unpublished} unpublished), published distinct ${seen.size}, missing ${missing}, published twice ${doubled})`,
+      `outbox ${queued} (${left} unpublished), published distinct ${seen.size}, missing ${missing}, published twice ${doubled})`,
   );
   console.log(`ack_p99_ms=${ours.p99.toFixed(2)}`);
   console.log(`ratio=${(ours.perSecond / bare.perSecond).toFixed(2)}`);
