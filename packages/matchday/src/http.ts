@@ -186,11 +186,15 @@ export class ApiClient {
       }
       // "Another change of yours is still in progress; retry in a moment": another device (or an
       // earlier attempt of this very call that timed out on our side) holds the user's session lock.
-      const busy = res.status === 409 && ApiError.codeOf(body) === 'CONCURRENT_CHANGE';
+      // "A request with this Idempotency-Key is still being processed": an earlier attempt of this
+      // call is still running, or died with its process and holds the key until its lease expires.
+      const inFlight = res.status === 409 && problemTypeOf(body)?.endsWith('/idempotency-request-in-flight') === true;
+      const busy = (res.status === 409 && ApiError.codeOf(body) === 'CONCURRENT_CHANGE') || inFlight;
       if ((retryOn.has(res.status) || busy) && Date.now() + delay < deadline) {
         opts.stats.retries++;
         const retryAfter = Number(res.headers.get('retry-after'));
-        const wait = res.status === 429 && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : delay * (0.5 + Math.random());
+        const honoured = (res.status === 429 || inFlight) && retryAfter > 0;
+        const wait = honoured ? Math.min(retryAfter * 1000, 10_000) : delay * (0.5 + Math.random());
         await sleep(wait);
         delay = Math.min(delay * 2, 5000);
         continue;
@@ -209,6 +213,12 @@ export class ApiClient {
     }
     return res.body;
   }
+}
+
+/** The `type` of a problem+json body. */
+function problemTypeOf(body: unknown): string | undefined {
+  const type = body && typeof body === 'object' ? (body as Record<string, unknown>).type : undefined;
+  return typeof type === 'string' ? type : undefined;
 }
 
 /** Reads a field that may be spelled in camelCase or snake_case. */
