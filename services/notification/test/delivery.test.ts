@@ -411,6 +411,149 @@ describe('events become messages', () => {
   });
 });
 
+describe('a failed payment: the booking’s own, or a change’s extra charge', () => {
+  it('when the extra charge of a change to a confirmed booking fails, then its owner is told on every channel, despite the opt-out, that the change was not made and the booking stands; a booking’s own failed payment keeps its message', async () => {
+    const user = id('changer');
+    const phone = `+4477009${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`;
+    await profile(user, {
+      email: `${user}@example.com`,
+      phone,
+      channels: ['email', 'sms', 'push'],
+      optOut: true,
+    });
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(user))
+      .send({ kind: 'fcm', token: `tok-${user}` })
+      .expect(201);
+    const match = id('m');
+    const created = await publishEvent(
+      h.iso.topicPrefix,
+      'match.created.v1',
+      {
+        matchId: match,
+        title: 'Leeds v Hull',
+        venue: 'Elland Road',
+        kickoffAt: '2026-12-12T15:00:00Z',
+        capacity: 100,
+        unitPrice: 4500,
+        currency: 'EUR',
+      },
+      { subject: match, source: 'booking' },
+    );
+    // Match events travel on another topic than the payment events: let the title arrive first.
+    await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: created.id }).first()), {
+      what: 'match known',
+    });
+    const changed = id('b');
+    await confirmed(changed, match, user);
+    const modificationId = id('mod');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.modified.v1',
+      {
+        bookingId: changed,
+        matchId: match,
+        userId: user,
+        modificationId,
+        kind: 'quantity',
+        fromMatchId: match,
+        toMatchId: match,
+        fromQuantity: 2,
+        toQuantity: 3,
+        priceDelta: 4500,
+        amount: 13500,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+      },
+      { subject: changed, source: 'booking' },
+    );
+    const changeFailed = await publishEvent(
+      h.iso.topicPrefix,
+      'payment.failed.v1',
+      {
+        bookingId: changed,
+        paymentId: id('p'),
+        reason: 'card_declined',
+        code: 'card_declined',
+        modificationId,
+      },
+      { subject: changed, source: 'payment' },
+    );
+
+    const unpaid = id('b');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.created.v1',
+      {
+        bookingId: unpaid,
+        matchId: match,
+        userId: user,
+        holdId: id('h'),
+        quantity: 1,
+        unitPrice: 4500,
+        amount: 4500,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+        payers: [{ payerId: user, userId: user, amount: 4500, currency: 'EUR' }],
+      },
+      { subject: unpaid, source: 'booking' },
+    );
+    const bookingFailed = await publishEvent(
+      h.iso.topicPrefix,
+      'payment.failed.v1',
+      { bookingId: unpaid, reason: 'card_declined' },
+      { subject: unpaid, source: 'payment' },
+    );
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [changeFailed.id], 3);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [bookingFailed.id], 3);
+
+    // One message per channel for each event, and nothing for the confirmation the fan opted out of.
+    expect((await notificationsOf(user)).map((n) => [n.eventId, n.channel]).sort()).toEqual(
+      [
+        [changeFailed.id, 'email'],
+        [changeFailed.id, 'push'],
+        [changeFailed.id, 'sms'],
+        [bookingFailed.id, 'email'],
+        [bookingFailed.id, 'push'],
+        [bookingFailed.id, 'sms'],
+      ].sort(),
+    );
+
+    const mails = [...h.sandbox.state.sendgrid.messages.values()].filter((m) =>
+      m.recipients.some((r) => r.email === `${user}@example.com`),
+    );
+    expect(mails.map((m) => m.request.subject).sort()).toEqual([
+      'Payment failed: Leeds v Hull',
+      'Your booking change could not be paid',
+    ]);
+    const changeMail = mails.find((m) => m.request.subject === 'Your booking change could not be paid')!;
+    const text = changeMail.request.content!.find((c) => c.type === 'text/plain')!.value;
+    expect(text).toContain(
+      `The extra payment for the change to your booking ${changed} did not go through (card declined), so the change was not made. Your booking stays as it was.`,
+    );
+    const html = changeMail.request.content!.find((c) => c.type === 'text/html')!.value;
+    expect(html).toContain('<h1 style="font-size:20px">Booking change not made</h1>');
+
+    const sms = [...h.sandbox.state.twilio.messages.values()]
+      .filter((m) => m.resource.to === phone)
+      .map((m) => m.resource.body)
+      .sort();
+    expect(sms).toEqual([
+      `Matchday: The extra payment for the change to your booking ${changed} did not go through (card declined), so the change was not made. Your booking stays as it was.`,
+      `Matchday: The payment for your booking ${unpaid} did not go through (card declined).`,
+    ]);
+
+    const pushed = [...h.sandbox.state.fcm.messages.values()]
+      .filter((m) => m.message.token === `tok-${user}`)
+      .map((m) => m.message.notification as { title: string; body: string });
+    expect(pushed.map((n) => n.title).sort()).toEqual(['Booking change not made', 'Payment failed']);
+    expect(pushed.find((n) => n.title === 'Booking change not made')!.body).toContain(
+      'Your booking stays as it was.',
+    );
+  });
+});
+
 describe('delivery status from the providers', () => {
   it('when an email bounces, then the notification is bounced with the reason and a notification.bounced event', async () => {
     const user = id('bouncy');

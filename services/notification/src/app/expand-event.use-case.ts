@@ -5,7 +5,7 @@ import type { NotificationsRepository } from '../db/notifications.repository';
 import type { BookingView, MatchView, ProjectionsRepository } from '../db/projections.repository';
 import type { Recipient, UsersRepository } from '../db/users.repository';
 import {
-  CATALOGUE,
+  catalogueEntry,
   channelsFor,
   isNotified,
   type Channel,
@@ -138,6 +138,8 @@ export function makeExpandEvent(deps: ExpandDeps) {
         };
       }
       case 'payment.failed.v1': {
+        // With a modificationId the booking's owner is told that change was not made (its own
+        // template, see catalogueEntry); the context is the same.
         const d = event.data as Data<'payment.failed.v1'>;
         const { owner, ctx } = await bookingContext(trx, d.bookingId, true);
         return { recipients: await users.recipients(trx, [owner!]), context: { ...ctx, reason: d.reason } };
@@ -195,7 +197,7 @@ export function makeExpandEvent(deps: ExpandDeps) {
 
   async function expandEvent(trx: Trx, event: MatchdayEvent): Promise<number> {
     if (!isNotified(event.type)) return 0;
-    const entry = CATALOGUE[event.type];
+    const entry = catalogueEntry({ type: event.type, data: event.data });
     const resolved = await resolve(trx, event);
     if (!resolved) return 0;
     const rows: Array<{ userId: string; channel: Channel }> = [];

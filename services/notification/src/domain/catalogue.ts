@@ -1,4 +1,4 @@
-import type { EventType } from '@matchday/contracts';
+import type { EventData, EventType } from '@matchday/contracts';
 
 /** Who hears about an event. */
 export type Audience =
@@ -25,6 +25,7 @@ export type TemplateId =
   | 'match-rescheduled'
   | 'match-cancelled'
   | 'payment-failed'
+  | 'modification-payment-failed'
   | 'payment-refunded'
   | 'payment-reversed'
   | 'payment-requoted'
@@ -67,6 +68,28 @@ export const CATALOGUE = {
 } as const satisfies Partial<Record<EventType, CatalogueEntry>>;
 
 export type NotifiedEventType = keyof typeof CATALOGUE;
+
+/**
+ * A `payment.failed` naming a modification: the extra charge of a change to a confirmed booking (more
+ * places, another match) failed, so that change does not happen and the booking stays as it was. It
+ * is not the booking's own payment failing, and saying so would tell the fan their booking is lost.
+ * Critical, as the rule above decides: it concerns what the fan can attend. They asked for other
+ * places or another match and, untold, would count on them (bring friends for the extra places, go
+ * to the other match); and the extra charge is taken from the card of their original payment without
+ * them doing anything then, so nothing else tells them it failed.
+ */
+const MODIFICATION_PAYMENT_FAILED = {
+  template: 'modification-payment-failed',
+  critical: true,
+  audience: 'booking_owner',
+} as const satisfies CatalogueEntry;
+
+/** What an event is told with: its type's entry, unless what the event carries makes it another message. */
+export function catalogueEntry(event: { type: NotifiedEventType; data: unknown }): CatalogueEntry {
+  if (event.type === 'payment.failed.v1' && (event.data as EventData<'payment.failed.v1'>).modificationId)
+    return MODIFICATION_PAYMENT_FAILED;
+  return CATALOGUE[event.type];
+}
 
 export const isNotified = (type: string): type is NotifiedEventType => Object.hasOwn(CATALOGUE, type);
 

@@ -59,6 +59,25 @@ describe('templates', () => {
     );
   });
 
+  it('when a change’s extra charge failed, then every channel says the change was not made and the booking stands, in the user’s language', () => {
+    const ctx = { bookingId: 'b1', matchTitle: 'Lions & Tigers', quantity: 3, reason: 'card_declined' };
+    const en = renderMessage('modification-payment-failed', 'en-GB', ctx);
+    expect(en.email.subject).toBe('Your booking change could not be paid');
+    expect(en.push).toEqual({
+      title: 'Booking change not made',
+      body: 'The extra payment for the change to your booking b1 did not go through (card declined), so the change was not made. Your booking stays as it was.',
+    });
+    expect(en.sms.text).toBe(`Matchday: ${en.push.body}`);
+    expect(en.email.text.startsWith(en.push.body)).toBe(true);
+    expect(en.email.html).toContain('<h1 style="font-size:20px">Booking change not made</h1>');
+    expect(renderMessage('modification-payment-failed', 'fr-CA', ctx).push.body).toBe(
+      'Le paiement complémentaire pour la modification de votre réservation b1 n’a pas abouti (card declined) ; la modification n’a pas été effectuée. Votre réservation reste inchangée.',
+    );
+    expect(renderMessage('modification-payment-failed', 'de', ctx).email.subject).toBe(
+      'Die Änderung Ihrer Buchung konnte nicht bezahlt werden',
+    );
+  });
+
   it('when something is unknown, then the copy still reads (unknown locale → English, no title → “your match”)', () => {
     expect(supportedLocale('pt-BR')).toBe('en');
     expect(supportedLocale(undefined)).toBe('en');

@@ -213,6 +213,26 @@ const COPY: Record<TemplateId, Record<Locale, Copy>> = {
       body: 'Die Zahlung für Ihre Buchung {{bookingId}} ist nicht durchgegangen ({{reason}}).',
     },
   },
+  // The booking's places and match in this service's projection already follow the change
+  // (booking.modified moves them when the change is asked for), so the copy names the booking, not
+  // what it holds.
+  'modification-payment-failed': {
+    en: {
+      subject: 'Your booking change could not be paid',
+      title: 'Booking change not made',
+      body: 'The extra payment for the change to your booking {{bookingId}} did not go through ({{reason}}), so the change was not made. Your booking stays as it was.',
+    },
+    fr: {
+      subject: 'La modification de votre réservation n’a pas pu être payée',
+      title: 'Modification non effectuée',
+      body: 'Le paiement complémentaire pour la modification de votre réservation {{bookingId}} n’a pas abouti ({{reason}}) ; la modification n’a pas été effectuée. Votre réservation reste inchangée.',
+    },
+    de: {
+      subject: 'Die Änderung Ihrer Buchung konnte nicht bezahlt werden',
+      title: 'Buchungsänderung nicht durchgeführt',
+      body: 'Die Zusatzzahlung für die Änderung Ihrer Buchung {{bookingId}} ist nicht durchgegangen ({{reason}}), daher wurde die Änderung nicht vorgenommen. Ihre Buchung bleibt unverändert.',
+    },
+  },
   'payment-refunded': {
     en: {
       subject: 'Refund on its way: {{amount}}',

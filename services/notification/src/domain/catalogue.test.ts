@@ -1,0 +1,24 @@
+import { buildEvent } from '@matchday/contracts';
+import { CATALOGUE, catalogueEntry } from './catalogue';
+
+describe('catalogue', () => {
+  it('when a payment failure names a modification, then it is told as that change not being made, not as the booking’s payment failing', () => {
+    const failed = (modificationId?: string) =>
+      buildEvent(
+        'payment.failed.v1',
+        {
+          bookingId: 'b1',
+          paymentId: 'p2',
+          reason: 'card_declined',
+          ...(modificationId && { modificationId }),
+        },
+        { source: 'payment', subject: 'b1' },
+      );
+    expect(catalogueEntry(failed('mod-1'))).toEqual({
+      template: 'modification-payment-failed',
+      critical: true,
+      audience: 'booking_owner',
+    });
+    expect(catalogueEntry(failed())).toBe(CATALOGUE['payment.failed.v1']);
+  });
+});
