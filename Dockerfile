@@ -19,6 +19,7 @@ ARG SERVICE
 RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<package name without @matchday/>" >&2; exit 1)
 # The lockfile alone decides what is downloaded, so this layer is reused until it changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY patches ./patches
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --frozen-lockfile
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline
