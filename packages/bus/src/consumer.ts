@@ -123,6 +123,12 @@ export class GroupConsumer {
   private main: Consumer | undefined;
   private retry: Consumer | undefined;
   private stopping = false;
+  /**
+   * kafkajs restarts a consumer that crashed on a lost broker. A stop that lands while such a
+   * restart is connecting cannot cancel it, and the restarted consumer would reconnect for ever
+   * (a process that never finishes its shutdown during a broker outage): once stopping, no restart.
+   */
+  private readonly restartUnlessStopping = { retries: 5, restartOnFailure: async () => !this.stopping };
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -139,7 +145,7 @@ export class GroupConsumer {
     const concurrency = this.sub.partitionsConsumedConcurrently ?? 2;
     const sessionTimeout = this.sub.sessionTimeoutMs ?? 30000;
     const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
-    this.main = kafka.consumer({ groupId: this.groupId, sessionTimeout, heartbeatInterval });
+    this.main = kafka.consumer({ groupId: this.groupId, sessionTimeout, heartbeatInterval, retry: this.restartUnlessStopping });
     await this.main.connect();
     await this.main.subscribe({
       topics: this.sub.topics.map((t) => topicPrefix + t),
@@ -150,7 +156,12 @@ export class GroupConsumer {
       partitionsConsumedConcurrently: concurrency,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.retry = kafka.consumer({ groupId: `${this.groupId}.retry`, sessionTimeout, heartbeatInterval });
+    this.retry = kafka.consumer({
+      groupId: `${this.groupId}.retry`,
+      sessionTimeout,
+      heartbeatInterval,
+      retry: this.restartUnlessStopping,
+    });
     await this.retry.connect();
     await this.retry.subscribe({
       topics: this.retryDelays.map((_, i) => retryTopic(this.groupId, i + 1)),

@@ -84,3 +84,33 @@ it('when the broker restarts mid-stream, then every outbox event is published an
   const pending = await source.db('outbox').whereNull('published_at').count<{ count: string }[]>();
   expect(pending[0]!.count).toBe('0');
 }, 300000);
+
+it('when the bus stops while a consumer restarts after losing the broker, then it stops for good (no restart, no reconnect loop)', async () => {
+  // Only this test's consumers see the broker go: the earlier test's buses stop first.
+  await Promise.all(buses.splice(0).map((b) => b.stop()));
+  const dst = sinkBus({ db: sink.db, url: sink.url, schema: sink.schema, brokers, prefix: iso.topicPrefix });
+  buses.push(dst);
+  await dst.start();
+  const errors = jest.spyOn(logger, 'error');
+  const restarts = (from = 0) =>
+    errors.mock.calls.slice(from).filter(([m]) => String(m).includes('Restarting the consumer')).length;
+  broker('stop');
+  // Give up on the broker, crash, and begin a restart: the stop below lands while it connects.
+  const restartIn = await eventually(
+    async () => {
+      const call = errors.mock.calls.find(([m]) => String(m).includes('Restarting the consumer'));
+      return call ? Number((call[1] as { retryTime?: number } | undefined)?.retryTime ?? 0) : undefined;
+    },
+    { what: 'a consumer crashed on the lost broker and restarts', timeoutMs: 120000, intervalMs: 100 },
+  );
+  await new Promise((r) => setTimeout(r, restartIn + 500));
+  await dst.stop();
+  const stoppedAt = errors.mock.calls.length;
+  // The restart that was connecting gives up; nothing starts again after it.
+  await new Promise((r) => setTimeout(r, 25000));
+  expect(restarts(stoppedAt)).toBe(0);
+  const lastLines = errors.mock.calls.length;
+  await new Promise((r) => setTimeout(r, 5000));
+  expect(errors.mock.calls.length).toBe(lastLines);
+  errors.mockRestore();
+}, 300000);
