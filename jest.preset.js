@@ -19,4 +19,5 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: process.env.CI ? 2 : '50%',
   setupFiles: [require.resolve('./scripts/jest-env.js')],
+  setupFilesAfterEnv: [require.resolve('./scripts/jest-after-env.js')],
 };

@@ -13,6 +13,8 @@ const producer = (): Promise<Producer> =>
   (producerP ??= kafka().then(async (k) => {
     const p = idempotentProducer(k);
     await p.connect();
+    // The shared jest setup closes it after the file's tests (scripts/jest-after-env.js).
+    (globalThis as Record<symbol, unknown>)[Symbol.for('matchday.testkit.close')] = closeTestKafka;
     return p;
   }));
 
