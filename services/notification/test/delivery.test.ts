@@ -554,6 +554,111 @@ describe('a failed payment: the booking’s own, or a change’s extra charge', 
   });
 });
 
+describe('a change waiting for its extra payment is dropped', () => {
+  it('when a fan’s change to another match is dropped, then their booking is back at its match: its reschedule tells them, the other match’s does not', async () => {
+    const [fan, other] = [id('fan'), id('other')];
+    for (const u of [fan, other])
+      await profile(u, { email: `${u}@example.com`, channels: ['email'], optOut: true });
+    const [kept, wanted] = [id('m'), id('m')];
+    for (const [matchId, title] of [
+      [kept, 'Derby v Stoke'],
+      [wanted, 'Bristol v Luton'],
+    ] as const) {
+      const created = await publishEvent(
+        h.iso.topicPrefix,
+        'match.created.v1',
+        {
+          matchId,
+          title,
+          venue: 'Home ground',
+          kickoffAt: '2026-12-19T15:00:00Z',
+          capacity: 100,
+          unitPrice: 4500,
+          currency: 'EUR',
+        },
+        { subject: matchId, source: 'booking' },
+      );
+      await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: created.id }).first()), {
+        what: 'match known',
+      });
+    }
+    const booking = id('b');
+    await confirmed(booking, kept, fan);
+    await confirmed(id('b'), wanted, other);
+    const modificationId = id('mod');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.modified.v1',
+      {
+        bookingId: booking,
+        matchId: kept,
+        userId: fan,
+        modificationId,
+        kind: 'reschedule',
+        fromMatchId: kept,
+        toMatchId: wanted,
+        fromQuantity: 2,
+        toQuantity: 3,
+        priceDelta: 4500,
+        amount: 13500,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+      },
+      { subject: booking, source: 'booking' },
+    );
+    // Its window closed without the extra payment; the drop arrives twice.
+    const dropped = buildEvent(
+      'modification.dropped.v1',
+      {
+        bookingId: booking,
+        matchId: kept,
+        userId: fan,
+        modificationId,
+        status: 'EXPIRED',
+        reason: 'payment window closed',
+        amount: 9000,
+        currency: 'EUR',
+      },
+      { subject: booking, source: 'booking' },
+    );
+    await publishEvents(h.iso.topicPrefix, [dropped, dropped]);
+    // Match events travel on another topic than booking events: the drop is long settled when a
+    // match moves, so let it arrive first.
+    await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: dropped.id }).first()), {
+      what: 'drop applied',
+    });
+    expect(await h.sdb.db('bookings').where({ booking_id: booking }).first()).toMatchObject({
+      match_id: kept,
+      quantity: 2,
+    });
+
+    const movedWanted = await publishEvent(
+      h.iso.topicPrefix,
+      'match.rescheduled.v1',
+      { matchId: wanted, previousKickoffAt: '2026-12-19T15:00:00Z', kickoffAt: '2026-12-20T15:00:00Z' },
+      { subject: wanted, source: 'booking' },
+    );
+    const movedKept = await publishEvent(
+      h.iso.topicPrefix,
+      'match.rescheduled.v1',
+      { matchId: kept, previousKickoffAt: '2026-12-19T15:00:00Z', kickoffAt: '2026-12-20T17:30:00Z' },
+      { subject: kept, source: 'booking' },
+    );
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [movedWanted.id], 1);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [movedKept.id], 1);
+
+    expect((await notificationsOf(fan)).map((n) => [n.eventId, n.channel])).toEqual([[movedKept.id, 'email']]);
+    expect((await notificationsOf(other)).map((n) => [n.eventId, n.channel])).toEqual([
+      [movedWanted.id, 'email'],
+    ]);
+    const subjects = (email: string) =>
+      [...h.sandbox.state.sendgrid.messages.values()]
+        .filter((m) => m.recipients.some((r) => r.email === email))
+        .map((m) => m.request.subject);
+    expect(subjects(`${fan}@example.com`)).toEqual(['New date for Derby v Stoke']);
+  });
+});
+
 describe('delivery status from the providers', () => {
   it('when an email bounces, then the notification is bounced with the reason and a notification.bounced event', async () => {
     const user = id('bouncy');

@@ -6,8 +6,9 @@ import type { ProjectionsRepository } from '../db/projections.repository';
  * Keeps this service's view of bookings and matches up to date from booking and inventory events:
  * `booking.created` and `booking.confirmed` → (matchId, bookingId, userId), and `booking.created`'s
  * payers → the users paying its shares; cancelled, expired and reversed bookings stop being bookers;
- * a transfer changes the owner; a rescheduled booking moves to its new match; match events give the
- * title, venue and kick-off the messages quote.
+ * a transfer changes the owner; a modified booking moves to its new match and places, and back when
+ * a change waiting for its extra payment is dropped; match events give the title, venue and kick-off
+ * the messages quote.
  */
 export function makeRecordProjection(deps: { projections: ProjectionsRepository }) {
   const { projections } = deps;
@@ -62,8 +63,26 @@ export function makeRecordProjection(deps: { projections: ProjectionsRepository 
         return;
       }
       case 'booking.modified.v1': {
+        // The booking moves as soon as a change is asked for, even one waiting for an extra payment:
+        // booking publishes nothing when that payment lands, only modification.dropped when it does
+        // not. So a change that asks for money is kept with where the booking was, and undone if it
+        // is dropped; a change with nothing to pay is final.
         const d = event.data as EventData<'booking.modified.v1'>;
-        await projections.move(trx, d.bookingId, d.toMatchId, d.toQuantity);
+        await projections.move(
+          trx,
+          d.bookingId,
+          { matchId: d.toMatchId, quantity: d.toQuantity },
+          d.priceDelta > 0
+            ? { modificationId: d.modificationId, fromMatchId: d.fromMatchId, fromQuantity: d.fromQuantity }
+            : null,
+        );
+        return;
+      }
+      case 'modification.dropped.v1': {
+        // The change will not happen and the booking stays as it was before it: back to that match
+        // and those places. Only the change named is undone, and only once.
+        const d = event.data as EventData<'modification.dropped.v1'>;
+        await projections.undoModification(trx, d.bookingId, d.modificationId);
         return;
       }
       case 'transfer.accepted.v1': {

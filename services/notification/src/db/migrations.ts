@@ -141,4 +141,17 @@ export const migrations = (schema: string): Migration[] => [
       `);
     },
   },
+  {
+    // A change waiting for its extra payment moves the booking when it is asked for; these remember
+    // where it was, so a modification.dropped naming that change can put it back.
+    name: '004_booking_pending_modification',
+    up: async (knex: Knex) => {
+      await knex.raw(`
+        ALTER TABLE bookings
+          ADD COLUMN pending_modification_id text,
+          ADD COLUMN pending_from_match_id   text,
+          ADD COLUMN pending_from_quantity   integer;
+      `);
+    },
+  },
 ];

@@ -78,11 +78,49 @@ export function projectionsRepository() {
       );
     },
 
-    async move(db: Db, bookingId: string, matchId: string, quantity: number): Promise<boolean> {
+    /**
+     * Moves a booking to the match and places a change asks for. A change still waiting for its extra
+     * payment (`pending`) is kept with where the booking was, for {@link undoModification}; any other
+     * change forgets the one kept before (booking takes one change of a booking at a time, so once a
+     * new one is asked for, the earlier one was applied or dropped already).
+     */
+    async move(
+      db: Db,
+      bookingId: string,
+      to: { matchId: string; quantity: number },
+      pending: { modificationId: string; fromMatchId: string; fromQuantity: number } | null,
+    ): Promise<boolean> {
       return (
         (await db('bookings')
           .where({ booking_id: bookingId })
-          .update({ match_id: matchId, quantity, updated_at: db.fn.now() })) > 0
+          .update({
+            match_id: to.matchId,
+            quantity: to.quantity,
+            pending_modification_id: pending?.modificationId ?? null,
+            pending_from_match_id: pending?.fromMatchId ?? null,
+            pending_from_quantity: pending?.fromQuantity ?? null,
+            updated_at: db.fn.now(),
+          })) > 0
+      );
+    },
+
+    /**
+     * Puts a booking back where it was before the waiting change `modificationId` moved it, and
+     * forgets that change. Only the change kept is undone, once: a repeated or stale drop (of a change
+     * since replaced by another) changes nothing. Returns whether the booking was put back.
+     */
+    async undoModification(db: Db, bookingId: string, modificationId: string): Promise<boolean> {
+      return (
+        (await db('bookings')
+          .where({ booking_id: bookingId, pending_modification_id: modificationId })
+          .update({
+            match_id: db.ref('pending_from_match_id'),
+            quantity: db.ref('pending_from_quantity'),
+            pending_modification_id: null,
+            pending_from_match_id: null,
+            pending_from_quantity: null,
+            updated_at: db.fn.now(),
+          })) > 0
       );
     },
 

@@ -213,9 +213,10 @@ const COPY: Record<TemplateId, Record<Locale, Copy>> = {
       body: 'Die Zahlung für Ihre Buchung {{bookingId}} ist nicht durchgegangen ({{reason}}).',
     },
   },
-  // The booking's places and match in this service's projection already follow the change
-  // (booking.modified moves them when the change is asked for), so the copy names the booking, not
-  // what it holds.
+  // The booking's places and match in this service's projection may still follow the change
+  // (booking.modified moves them when the change is asked for; the modification.dropped booking
+  // publishes on this failure, on another topic, moves them back), so the copy names the booking,
+  // not what it holds.
   'modification-payment-failed': {
     en: {
       subject: 'Your booking change could not be paid',

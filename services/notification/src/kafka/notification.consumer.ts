@@ -21,6 +21,7 @@ export const CONSUMED_TYPES: EventType[] = [
   'booking.expired.v1',
   'booking.reversed.v1',
   'booking.modified.v1',
+  'modification.dropped.v1',
   'transfer.requested.v1',
   'transfer.accepted.v1',
   'match.created.v1',
