@@ -646,8 +646,15 @@ describe('a change waiting for its extra payment is dropped', () => {
     );
     await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [movedWanted.id], 1);
     await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [movedKept.id], 1);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [dropped.id], 1);
 
-    expect((await notificationsOf(fan)).map((n) => [n.eventId, n.channel])).toEqual([[movedKept.id, 'email']]);
+    // The lapsed change is told once (critical, so despite the opt-out), and only the kept match's reschedule.
+    expect((await notificationsOf(fan)).map((n) => [n.eventId, n.channel]).sort()).toEqual(
+      [
+        [dropped.id, 'email'],
+        [movedKept.id, 'email'],
+      ].sort(),
+    );
     expect((await notificationsOf(other)).map((n) => [n.eventId, n.channel])).toEqual([
       [movedWanted.id, 'email'],
     ]);
@@ -655,7 +662,168 @@ describe('a change waiting for its extra payment is dropped', () => {
       [...h.sandbox.state.sendgrid.messages.values()]
         .filter((m) => m.recipients.some((r) => r.email === email))
         .map((m) => m.request.subject);
-    expect(subjects(`${fan}@example.com`)).toEqual(['New date for Derby v Stoke']);
+    expect(subjects(`${fan}@example.com`).sort()).toEqual(
+      ['New date for Derby v Stoke', 'Your booking change was not made'].sort(),
+    );
+  });
+
+  it('when a change’s extra payment does not arrive before its deadline, then the booking’s owner is told once on every channel, in their language and despite the opt-out, that the change was not made and the booking stands', async () => {
+    const fan = id('late');
+    const phone = `+336120${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`;
+    await profile(fan, {
+      email: `${fan}@example.com`,
+      phone,
+      locale: 'fr-FR',
+      channels: ['email', 'sms', 'push'],
+      optOut: true,
+    });
+    await request(h.service.app)
+      .post('/v1/me/devices')
+      .set(as(fan))
+      .send({ kind: 'fcm', token: `tok-${fan}` })
+      .expect(201);
+    const match = id('m');
+    const booking = id('b');
+    await confirmed(booking, match, fan);
+    const modificationId = id('mod');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.modified.v1',
+      {
+        bookingId: booking,
+        matchId: match,
+        userId: fan,
+        modificationId,
+        kind: 'quantity',
+        fromMatchId: match,
+        toMatchId: match,
+        fromQuantity: 2,
+        toQuantity: 4,
+        priceDelta: 9000,
+        amount: 18000,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+      },
+      { subject: booking, source: 'booking' },
+    );
+    const dropped = buildEvent(
+      'modification.dropped.v1',
+      {
+        bookingId: booking,
+        matchId: match,
+        userId: fan,
+        modificationId,
+        status: 'EXPIRED',
+        reason: 'payment_window_closed',
+        amount: 9000,
+        currency: 'EUR',
+      },
+      { subject: booking, source: 'booking' },
+    );
+    await publishEvents(h.iso.topicPrefix, [dropped, dropped]);
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [dropped.id], 3);
+
+    // One per channel, though the drop arrived twice; nothing for the confirmation the fan opted out of.
+    expect((await notificationsOf(fan)).map((n) => [n.eventId, n.channel]).sort()).toEqual(
+      [
+        [dropped.id, 'email'],
+        [dropped.id, 'push'],
+        [dropped.id, 'sms'],
+      ].sort(),
+    );
+    const body = `La modification demandée pour votre réservation ${booking} n’a pas été effectuée, car son paiement complémentaire n’est pas arrivé à temps. Votre réservation reste inchangée.`;
+    const mails = [...h.sandbox.state.sendgrid.messages.values()].filter((m) =>
+      m.recipients.some((r) => r.email === `${fan}@example.com`),
+    );
+    expect(mails.map((m) => m.request.subject)).toEqual([
+      'La modification de votre réservation n’a pas été effectuée',
+    ]);
+    expect(mails[0]!.request.content!.find((c) => c.type === 'text/plain')!.value).toContain(body);
+    expect(mails[0]!.request.content!.find((c) => c.type === 'text/html')!.value).toContain(
+      '<h1 style="font-size:20px">Modification non effectuée</h1>',
+    );
+    expect(
+      [...h.sandbox.state.twilio.messages.values()]
+        .filter((m) => m.resource.to === phone)
+        .map((m) => m.resource.body),
+    ).toEqual([`Matchday: ${body}`]);
+    expect(
+      [...h.sandbox.state.fcm.messages.values()]
+        .filter((m) => m.message.token === `tok-${fan}`)
+        .map((m) => m.message.notification),
+    ).toEqual([{ title: 'Modification non effectuée', body }]);
+    // The booking is back at the places it had.
+    expect(await h.sdb.db('bookings').where({ booking_id: booking }).first()).toMatchObject({ quantity: 2 });
+  });
+
+  it('when a change is dropped because its extra charge failed, then the fan hears it once, from the failed payment, and the drop adds nothing', async () => {
+    const fan = id('declined');
+    await profile(fan, { email: `${fan}@example.com`, channels: ['email'], optOut: true });
+    const match = id('m');
+    const booking = id('b');
+    await confirmed(booking, match, fan);
+    const modificationId = id('mod');
+    await publishEvent(
+      h.iso.topicPrefix,
+      'booking.modified.v1',
+      {
+        bookingId: booking,
+        matchId: match,
+        userId: fan,
+        modificationId,
+        kind: 'quantity',
+        fromMatchId: match,
+        toMatchId: match,
+        fromQuantity: 2,
+        toQuantity: 3,
+        priceDelta: 4500,
+        amount: 13500,
+        currency: 'EUR',
+        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+      },
+      { subject: booking, source: 'booking' },
+    );
+    const failed = await publishEvent(
+      h.iso.topicPrefix,
+      'payment.failed.v1',
+      {
+        bookingId: booking,
+        paymentId: id('p'),
+        reason: 'card_declined',
+        code: 'card_declined',
+        modificationId,
+      },
+      { subject: booking, source: 'payment' },
+    );
+    const dropped = await publishEvent(
+      h.iso.topicPrefix,
+      'modification.dropped.v1',
+      {
+        bookingId: booking,
+        matchId: match,
+        userId: fan,
+        modificationId,
+        status: 'FAILED',
+        reason: 'card_declined',
+        amount: 9000,
+        currency: 'EUR',
+      },
+      { subject: booking, source: 'booking' },
+    );
+    await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [failed.id], 1);
+    await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: dropped.id }).first()), {
+      what: 'drop applied',
+    });
+    // The drop was handled (the booking is back at its places) and told nobody anything.
+    expect(await h.sdb.db('bookings').where({ booking_id: booking }).first()).toMatchObject({ quantity: 2 });
+    expect(await h.sdb.db('source_events').where({ event_id: dropped.id }).first()).toBeUndefined();
+
+    expect((await notificationsOf(fan)).map((n) => [n.eventId, n.channel])).toEqual([[failed.id, 'email']]);
+    expect(
+      [...h.sandbox.state.sendgrid.messages.values()]
+        .filter((m) => m.recipients.some((r) => r.email === `${fan}@example.com`))
+        .map((m) => m.request.subject),
+    ).toEqual(['Your booking change could not be paid']);
   });
 });
 

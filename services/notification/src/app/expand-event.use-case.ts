@@ -144,6 +144,16 @@ export function makeExpandEvent(deps: ExpandDeps) {
         const { owner, ctx } = await bookingContext(trx, d.bookingId, true);
         return { recipients: await users.recipients(trx, [owner!]), context: { ...ctx, reason: d.reason } };
       }
+      case 'modification.dropped.v1': {
+        const d = event.data as Data<'modification.dropped.v1'>;
+        // A FAILED drop is news already: the failed extra charge was told by its payment.failed, a
+        // booking that left CONFIRMED by its own message. Only a change whose extra payment did not
+        // arrive before its deadline would otherwise lapse in silence.
+        if (d.status !== 'EXPIRED') return undefined;
+        // The projection is already back where the booking was (record-projection runs first).
+        const { owner, ctx } = await bookingContext(trx, d.bookingId, false);
+        return { recipients: await users.recipients(trx, [owner ?? d.userId]), context: ctx };
+      }
       case 'payment.refunded.v1': {
         const d = event.data as Data<'payment.refunded.v1'>;
         const { owner, ctx } = await bookingContext(trx, d.bookingId, true);

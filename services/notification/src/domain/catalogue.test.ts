@@ -21,4 +21,26 @@ describe('catalogue', () => {
     });
     expect(catalogueEntry(failed())).toBe(CATALOGUE['payment.failed.v1']);
   });
+
+  it('when a change waiting for its extra payment is dropped, then it is told to the booking’s owner as a change not made, critical like a change whose extra charge failed', () => {
+    const dropped = buildEvent(
+      'modification.dropped.v1',
+      {
+        bookingId: 'b1',
+        matchId: 'm1',
+        userId: 'u1',
+        modificationId: 'mod-1',
+        status: 'EXPIRED',
+        reason: 'payment_window_closed',
+        amount: 9000,
+        currency: 'EUR',
+      },
+      { source: 'booking', subject: 'b1' },
+    );
+    expect(catalogueEntry(dropped)).toEqual({
+      template: 'modification-expired',
+      critical: true,
+      audience: 'booking_owner',
+    });
+  });
 });

@@ -26,6 +26,7 @@ export type TemplateId =
   | 'match-cancelled'
   | 'payment-failed'
   | 'modification-payment-failed'
+  | 'modification-expired'
   | 'payment-refunded'
   | 'payment-reversed'
   | 'payment-requoted'
@@ -57,6 +58,13 @@ export const CATALOGUE = {
   'match.rescheduled.v1': { template: 'match-rescheduled', critical: true, audience: 'match_bookers' },
   'match.cancelled.v1': { template: 'match-cancelled', critical: true, audience: 'match_bookers' },
   'payment.failed.v1': { template: 'payment-failed', critical: true, audience: 'booking_owner' },
+  // A change waiting for its extra payment will not happen. Only a window that closed without that
+  // payment (status EXPIRED) is told; the expansion skips FAILED drops: a failed extra charge was told
+  // by its payment.failed, and a change dropped because the booking left CONFIRMED by that booking's
+  // own message. Critical like modification-payment-failed (see MODIFICATION_PAYMENT_FAILED):
+  // it concerns what the fan can attend — they asked for other places or another match and, untold,
+  // would count on them — and no other message says this change lapsed, since no payment failed.
+  'modification.dropped.v1': { template: 'modification-expired', critical: true, audience: 'booking_owner' },
   'payment.refunded.v1': { template: 'payment-refunded', critical: true, audience: 'booking_owner' },
   // The exchange rate moved past the tolerance before capture: nothing is taken until the payer
   // confirms the new amount, and the booking expires if nobody does.

@@ -78,6 +78,30 @@ describe('templates', () => {
     );
   });
 
+  it('when a change’s extra payment did not arrive in time, then every channel says the change was not made and the booking stands, in the user’s language', () => {
+    const ctx = { bookingId: 'b1', matchTitle: 'Lions & Tigers', quantity: 2 };
+    const en = renderMessage('modification-expired', 'en-GB', ctx);
+    expect(en.email.subject).toBe('Your booking change was not made');
+    expect(en.push).toEqual({
+      title: 'Booking change not made',
+      body: 'The change you asked for to your booking b1 was not made because its extra payment did not arrive in time. Your booking stays as it was.',
+    });
+    expect(en.sms.text).toBe(`Matchday: ${en.push.body}`);
+    expect(en.email.text.startsWith(en.push.body)).toBe(true);
+    expect(en.email.html).toContain('<h1 style="font-size:20px">Booking change not made</h1>');
+    expect(en.email.html).toContain('did not arrive in time. Your booking stays as it was.');
+    const fr = renderMessage('modification-expired', 'fr-CA', ctx);
+    expect(fr.push.body).toBe(
+      'La modification demandée pour votre réservation b1 n’a pas été effectuée, car son paiement complémentaire n’est pas arrivé à temps. Votre réservation reste inchangée.',
+    );
+    expect(fr.sms.text).toBe(`Matchday: ${fr.push.body}`);
+    const de = renderMessage('modification-expired', 'de', ctx);
+    expect(de.email.subject).toBe('Die Änderung Ihrer Buchung wurde nicht vorgenommen');
+    expect(de.push.body).toBe(
+      'Die gewünschte Änderung Ihrer Buchung b1 wurde nicht vorgenommen, da die Zusatzzahlung nicht rechtzeitig eingegangen ist. Ihre Buchung bleibt unverändert.',
+    );
+  });
+
   it('when something is unknown, then the copy still reads (unknown locale → English, no title → “your match”)', () => {
     expect(supportedLocale('pt-BR')).toBe('en');
     expect(supportedLocale(undefined)).toBe('en');

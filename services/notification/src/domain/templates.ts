@@ -234,6 +234,25 @@ const COPY: Record<TemplateId, Record<Locale, Copy>> = {
       body: 'Die Zusatzzahlung für die Änderung Ihrer Buchung {{bookingId}} ist nicht durchgegangen ({{reason}}), daher wurde die Änderung nicht vorgenommen. Ihre Buchung bleibt unverändert.',
     },
   },
+  // Named by the booking, not what it holds, like modification-payment-failed: the change lapsed
+  // and the booking keeps its match and places, whichever the fan had before asking.
+  'modification-expired': {
+    en: {
+      subject: 'Your booking change was not made',
+      title: 'Booking change not made',
+      body: 'The change you asked for to your booking {{bookingId}} was not made because its extra payment did not arrive in time. Your booking stays as it was.',
+    },
+    fr: {
+      subject: 'La modification de votre réservation n’a pas été effectuée',
+      title: 'Modification non effectuée',
+      body: 'La modification demandée pour votre réservation {{bookingId}} n’a pas été effectuée, car son paiement complémentaire n’est pas arrivé à temps. Votre réservation reste inchangée.',
+    },
+    de: {
+      subject: 'Die Änderung Ihrer Buchung wurde nicht vorgenommen',
+      title: 'Buchungsänderung nicht durchgeführt',
+      body: 'Die gewünschte Änderung Ihrer Buchung {{bookingId}} wurde nicht vorgenommen, da die Zusatzzahlung nicht rechtzeitig eingegangen ist. Ihre Buchung bleibt unverändert.',
+    },
+  },
   'payment-refunded': {
     en: {
       subject: 'Refund on its way: {{amount}}',
