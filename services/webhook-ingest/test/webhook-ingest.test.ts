@@ -288,6 +288,20 @@ describe('duplicates', () => {
     expect(events.events.filter((e) => e.subject === pi.id)).toHaveLength(sent.length);
     sandbox.clearFaults('stripe');
   });
+
+  it('when webhooks are stored, then their bodies and event payloads are kept out of line, so the relay marking an event and a re-delivery write small row versions, not another copy of the provider object', async () => {
+    const { rows } = await service.db.raw(
+      `SELECT c.relname AS table, a.attname AS column, a.attstorage AS storage, c.reloptions AS options
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = current_schema()::regnamespace
+          AND (c.relname, a.attname) IN (('outbox', 'payload'), ('webhooks', 'body'))
+        ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { table: 'outbox', column: 'payload', storage: 'e', options: ['toast_tuple_target=128'] },
+      { table: 'webhooks', column: 'body', storage: 'e', options: ['toast_tuple_target=128'] },
+    ]);
+  });
 });
 
 describe('admin', () => {

@@ -34,5 +34,21 @@ export function migrations(schema: string): Migration[] {
         `);
       },
     },
+    {
+      // The relay marks each event published with an UPDATE, and a webhook seen again counts one more
+      // delivery with another; Postgres writes a whole new row version for each. A webhook's body and
+      // its event's payload carry the provider's object (about 2 KB), so every mark and every
+      // duplicate copied it again into the table and the WAL. Kept out of line (TOAST, uncompressed),
+      // a new version carries only a pointer to the value written once.
+      name: '002_large_values_out_of_line',
+      up: async (knex: Knex) => {
+        await knex.raw(`
+          ALTER TABLE outbox SET (toast_tuple_target = 128);
+          ALTER TABLE outbox ALTER COLUMN payload SET STORAGE EXTERNAL;
+          ALTER TABLE webhooks SET (toast_tuple_target = 128);
+          ALTER TABLE webhooks ALTER COLUMN body SET STORAGE EXTERNAL;
+        `);
+      },
+    },
   ];
 }
