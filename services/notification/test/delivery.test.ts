@@ -82,6 +82,55 @@ const confirmed = (bookingId: string, matchId: string, userId: string) =>
     { subject: bookingId, source: 'booking' },
   );
 
+/**
+ * A change of a booking `confirmed` made (2 places at 4500) that waits for its extra payment: to
+ * `toQuantity` places, on another match when `toMatchId` is given. Returns the modification id.
+ */
+async function changeAwaitingPayment(
+  bookingId: string,
+  matchId: string,
+  userId: string,
+  to: { toQuantity: number; toMatchId?: string },
+): Promise<string> {
+  const modificationId = id('mod');
+  await publishEvent(
+    h.iso.topicPrefix,
+    'booking.modified.v1',
+    {
+      bookingId,
+      matchId,
+      userId,
+      modificationId,
+      kind: to.toMatchId ? 'reschedule' : 'quantity',
+      fromMatchId: matchId,
+      toMatchId: to.toMatchId ?? matchId,
+      fromQuantity: 2,
+      toQuantity: to.toQuantity,
+      priceDelta: (to.toQuantity - 2) * 4500,
+      amount: to.toQuantity * 4500,
+      currency: 'EUR',
+      paymentDeadline: new Date(Date.now() + 900000).toISOString(),
+    },
+    { subject: bookingId, source: 'booking' },
+  );
+  return modificationId;
+}
+
+/** Booking's word that that change will not happen; the booking keeps its 9000. */
+const changeDropped = (
+  bookingId: string,
+  matchId: string,
+  userId: string,
+  modificationId: string,
+  status: 'FAILED' | 'EXPIRED',
+  reason: string,
+) =>
+  buildEvent(
+    'modification.dropped.v1',
+    { bookingId, matchId, userId, modificationId, status, reason, amount: 9000, currency: 'EUR' },
+    { subject: bookingId, source: 'booking' },
+  );
+
 describe('users manage their contacts, devices and preferences through the gateway', () => {
   it('when a fan sets contacts, devices and preferences, then they read them back, and bad input is refused', async () => {
     const user = id('fan');
@@ -447,27 +496,7 @@ describe('a failed payment: the booking’s own, or a change’s extra charge', 
     });
     const changed = id('b');
     await confirmed(changed, match, user);
-    const modificationId = id('mod');
-    await publishEvent(
-      h.iso.topicPrefix,
-      'booking.modified.v1',
-      {
-        bookingId: changed,
-        matchId: match,
-        userId: user,
-        modificationId,
-        kind: 'quantity',
-        fromMatchId: match,
-        toMatchId: match,
-        fromQuantity: 2,
-        toQuantity: 3,
-        priceDelta: 4500,
-        amount: 13500,
-        currency: 'EUR',
-        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
-      },
-      { subject: changed, source: 'booking' },
-    );
+    const modificationId = await changeAwaitingPayment(changed, match, user, { toQuantity: 3 });
     const changeFailed = await publishEvent(
       h.iso.topicPrefix,
       'payment.failed.v1',
@@ -585,42 +614,9 @@ describe('a change waiting for its extra payment is dropped', () => {
     const booking = id('b');
     await confirmed(booking, kept, fan);
     await confirmed(id('b'), wanted, other);
-    const modificationId = id('mod');
-    await publishEvent(
-      h.iso.topicPrefix,
-      'booking.modified.v1',
-      {
-        bookingId: booking,
-        matchId: kept,
-        userId: fan,
-        modificationId,
-        kind: 'reschedule',
-        fromMatchId: kept,
-        toMatchId: wanted,
-        fromQuantity: 2,
-        toQuantity: 3,
-        priceDelta: 4500,
-        amount: 13500,
-        currency: 'EUR',
-        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
-      },
-      { subject: booking, source: 'booking' },
-    );
+    const modificationId = await changeAwaitingPayment(booking, kept, fan, { toQuantity: 3, toMatchId: wanted });
     // Its window closed without the extra payment; the drop arrives twice.
-    const dropped = buildEvent(
-      'modification.dropped.v1',
-      {
-        bookingId: booking,
-        matchId: kept,
-        userId: fan,
-        modificationId,
-        status: 'EXPIRED',
-        reason: 'payment window closed',
-        amount: 9000,
-        currency: 'EUR',
-      },
-      { subject: booking, source: 'booking' },
-    );
+    const dropped = changeDropped(booking, kept, fan, modificationId, 'EXPIRED', 'payment window closed');
     await publishEvents(h.iso.topicPrefix, [dropped, dropped]);
     // Match events travel on another topic than booking events: the drop is long settled when a
     // match moves, so let it arrive first.
@@ -685,41 +681,8 @@ describe('a change waiting for its extra payment is dropped', () => {
     const match = id('m');
     const booking = id('b');
     await confirmed(booking, match, fan);
-    const modificationId = id('mod');
-    await publishEvent(
-      h.iso.topicPrefix,
-      'booking.modified.v1',
-      {
-        bookingId: booking,
-        matchId: match,
-        userId: fan,
-        modificationId,
-        kind: 'quantity',
-        fromMatchId: match,
-        toMatchId: match,
-        fromQuantity: 2,
-        toQuantity: 4,
-        priceDelta: 9000,
-        amount: 18000,
-        currency: 'EUR',
-        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
-      },
-      { subject: booking, source: 'booking' },
-    );
-    const dropped = buildEvent(
-      'modification.dropped.v1',
-      {
-        bookingId: booking,
-        matchId: match,
-        userId: fan,
-        modificationId,
-        status: 'EXPIRED',
-        reason: 'payment_window_closed',
-        amount: 9000,
-        currency: 'EUR',
-      },
-      { subject: booking, source: 'booking' },
-    );
+    const modificationId = await changeAwaitingPayment(booking, match, fan, { toQuantity: 4 });
+    const dropped = changeDropped(booking, match, fan, modificationId, 'EXPIRED', 'payment_window_closed');
     await publishEvents(h.iso.topicPrefix, [dropped, dropped]);
     await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [dropped.id], 3);
 
@@ -762,27 +725,7 @@ describe('a change waiting for its extra payment is dropped', () => {
     const match = id('m');
     const booking = id('b');
     await confirmed(booking, match, fan);
-    const modificationId = id('mod');
-    await publishEvent(
-      h.iso.topicPrefix,
-      'booking.modified.v1',
-      {
-        bookingId: booking,
-        matchId: match,
-        userId: fan,
-        modificationId,
-        kind: 'quantity',
-        fromMatchId: match,
-        toMatchId: match,
-        fromQuantity: 2,
-        toQuantity: 3,
-        priceDelta: 4500,
-        amount: 13500,
-        currency: 'EUR',
-        paymentDeadline: new Date(Date.now() + 900000).toISOString(),
-      },
-      { subject: booking, source: 'booking' },
-    );
+    const modificationId = await changeAwaitingPayment(booking, match, fan, { toQuantity: 3 });
     const failed = await publishEvent(
       h.iso.topicPrefix,
       'payment.failed.v1',
@@ -795,21 +738,8 @@ describe('a change waiting for its extra payment is dropped', () => {
       },
       { subject: booking, source: 'payment' },
     );
-    const dropped = await publishEvent(
-      h.iso.topicPrefix,
-      'modification.dropped.v1',
-      {
-        bookingId: booking,
-        matchId: match,
-        userId: fan,
-        modificationId,
-        status: 'FAILED',
-        reason: 'card_declined',
-        amount: 9000,
-        currency: 'EUR',
-      },
-      { subject: booking, source: 'booking' },
-    );
+    const dropped = changeDropped(booking, match, fan, modificationId, 'FAILED', 'card_declined');
+    await publishEvents(h.iso.topicPrefix, [dropped]);
     await waitForNotifications(h, `event_id = ? AND status IN ('sent', 'delivered')`, [failed.id], 1);
     await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: dropped.id }).first()), {
       what: 'drop applied',
