@@ -83,6 +83,22 @@ const confirmed = (bookingId: string, matchId: string, userId: string) =>
   );
 
 /**
+ * A match this service knows (its title is in the record) before the test goes on: match events
+ * travel on another topic than booking and payment events, so their order is not given.
+ */
+async function knownMatch(matchId: string, title: string, venue: string, kickoffAt: string): Promise<void> {
+  const created = await publishEvent(
+    h.iso.topicPrefix,
+    'match.created.v1',
+    { matchId, title, venue, kickoffAt, capacity: 100, unitPrice: 4500, currency: 'EUR' },
+    { subject: matchId, source: 'booking' },
+  );
+  await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: created.id }).first()), {
+    what: 'match known',
+  });
+}
+
+/**
  * A change of a booking `confirmed` made (2 places at 4500) that waits for its extra payment: to
  * `toQuantity` places, on another match when `toMatchId` is given. Returns the modification id.
  */
@@ -476,24 +492,7 @@ describe('a failed payment: the booking’s own, or a change’s extra charge', 
       .send({ kind: 'fcm', token: `tok-${user}` })
       .expect(201);
     const match = id('m');
-    const created = await publishEvent(
-      h.iso.topicPrefix,
-      'match.created.v1',
-      {
-        matchId: match,
-        title: 'Leeds v Hull',
-        venue: 'Elland Road',
-        kickoffAt: '2026-12-12T15:00:00Z',
-        capacity: 100,
-        unitPrice: 4500,
-        currency: 'EUR',
-      },
-      { subject: match, source: 'booking' },
-    );
-    // Match events travel on another topic than the payment events: let the title arrive first.
-    await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: created.id }).first()), {
-      what: 'match known',
-    });
+    await knownMatch(match, 'Leeds v Hull', 'Elland Road', '2026-12-12T15:00:00Z');
     const changed = id('b');
     await confirmed(changed, match, user);
     const modificationId = await changeAwaitingPayment(changed, match, user, { toQuantity: 3 });
@@ -589,28 +588,8 @@ describe('a change waiting for its extra payment is dropped', () => {
     for (const u of [fan, other])
       await profile(u, { email: `${u}@example.com`, channels: ['email'], optOut: true });
     const [kept, wanted] = [id('m'), id('m')];
-    for (const [matchId, title] of [
-      [kept, 'Derby v Stoke'],
-      [wanted, 'Bristol v Luton'],
-    ] as const) {
-      const created = await publishEvent(
-        h.iso.topicPrefix,
-        'match.created.v1',
-        {
-          matchId,
-          title,
-          venue: 'Home ground',
-          kickoffAt: '2026-12-19T15:00:00Z',
-          capacity: 100,
-          unitPrice: 4500,
-          currency: 'EUR',
-        },
-        { subject: matchId, source: 'booking' },
-      );
-      await eventually(async () => Boolean(await h.sdb.db('inbox').where({ event_id: created.id }).first()), {
-        what: 'match known',
-      });
-    }
+    await knownMatch(kept, 'Derby v Stoke', 'Home ground', '2026-12-19T15:00:00Z');
+    await knownMatch(wanted, 'Bristol v Luton', 'Home ground', '2026-12-19T15:00:00Z');
     const booking = id('b');
     await confirmed(booking, kept, fan);
     await confirmed(id('b'), wanted, other);
