@@ -83,6 +83,27 @@ const confirmed = (bookingId: string, matchId: string, userId: string) =>
   );
 
 /**
+ * A fan reachable on every channel (email, SMS and a push device) who opted out of non-critical
+ * messages: only critical ones reach them. Returns their phone number.
+ */
+async function optedOutOnEveryChannel(userId: string, phonePrefix: string, locale?: string): Promise<string> {
+  const phone = `${phonePrefix}${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`;
+  await profile(userId, {
+    email: `${userId}@example.com`,
+    phone,
+    ...(locale ? { locale } : {}),
+    channels: ['email', 'sms', 'push'],
+    optOut: true,
+  });
+  await request(h.service.app)
+    .post('/v1/me/devices')
+    .set(as(userId))
+    .send({ kind: 'fcm', token: `tok-${userId}` })
+    .expect(201);
+  return phone;
+}
+
+/**
  * A match this service knows (its title is in the record) before the test goes on: match events
  * travel on another topic than booking and payment events, so their order is not given.
  */
@@ -479,18 +500,7 @@ describe('events become messages', () => {
 describe('a failed payment: the booking’s own, or a change’s extra charge', () => {
   it('when the extra charge of a change to a confirmed booking fails, then its owner is told on every channel, despite the opt-out, that the change was not made and the booking stands; a booking’s own failed payment keeps its message', async () => {
     const user = id('changer');
-    const phone = `+4477009${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`;
-    await profile(user, {
-      email: `${user}@example.com`,
-      phone,
-      channels: ['email', 'sms', 'push'],
-      optOut: true,
-    });
-    await request(h.service.app)
-      .post('/v1/me/devices')
-      .set(as(user))
-      .send({ kind: 'fcm', token: `tok-${user}` })
-      .expect(201);
+    const phone = await optedOutOnEveryChannel(user, '+4477009');
     const match = id('m');
     await knownMatch(match, 'Leeds v Hull', 'Elland Road', '2026-12-12T15:00:00Z');
     const changed = id('b');
@@ -644,19 +654,7 @@ describe('a change waiting for its extra payment is dropped', () => {
 
   it('when a change’s extra payment does not arrive before its deadline, then the booking’s owner is told once on every channel, in their language and despite the opt-out, that the change was not made and the booking stands', async () => {
     const fan = id('late');
-    const phone = `+336120${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`;
-    await profile(fan, {
-      email: `${fan}@example.com`,
-      phone,
-      locale: 'fr-FR',
-      channels: ['email', 'sms', 'push'],
-      optOut: true,
-    });
-    await request(h.service.app)
-      .post('/v1/me/devices')
-      .set(as(fan))
-      .send({ kind: 'fcm', token: `tok-${fan}` })
-      .expect(201);
+    const phone = await optedOutOnEveryChannel(fan, '+336120', 'fr-FR');
     const match = id('m');
     const booking = id('b');
     await confirmed(booking, match, fan);
