@@ -13,47 +13,9 @@ export type NotificationEventData = Omit<Data, 'reason'> & { reason?: string };
 
 export const SERVICE = 'notification';
 
-export interface OutboxRow {
-  id: string;
-  topic: string;
-  key: string;
-  headers: Record<string, string>;
-  payload: string;
-}
-
-/** The outbox rows for notification events: the same CloudEvents binary-mode messages `toWire` writes. */
-export function notificationOutboxRows(
-  type: NotificationEventType,
-  items: NotificationEventData[],
-  opts: { trace?: Record<string, string>; time?: Date } = {},
-): OutboxRow[] {
-  const topic = topicOf[type];
-  const time = (opts.time ?? new Date()).toISOString();
-  return items.map((item) => {
-    const id = randomUUID();
-    return {
-      id,
-      topic,
-      key: item.notificationId,
-      headers: {
-        ...opts.trace,
-        'content-type': 'application/json',
-        ce_id: id,
-        ce_time: time,
-        ce_type: type,
-        ce_source: SERVICE,
-        ce_specversion: '1.0',
-        ce_datacontenttype: 'application/json',
-        ce_subject: item.notificationId,
-      },
-      payload: JSON.stringify(item),
-    };
-  });
-}
-
 /**
- * The same rows as {@link notificationOutboxRows}, as the JSON text of one statement parameter:
- * `[{"id", "key", "headers": {…}, "payload": {…}}, …]`. The headers every row shares are encoded
+ * The outbox rows for notification events (the same CloudEvents binary-mode messages `toWire`
+ * writes) as the JSON text of one statement parameter: `[{"id", "key", "headers": {…}, "payload": {…}}, …]`. The headers every row shares are encoded
  * once and each row adds its own id and subject; the payload goes in as a JSON value (the insert
  * keeps its text), not as a string escaped a second time.
  */
