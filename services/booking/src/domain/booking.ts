@@ -100,13 +100,13 @@ const to = (status: BookingStatus, slots: SlotEffect, reason: string, requestRef
   requestRefund,
 });
 
-/** Which change a payment.succeeded pays for, as far as booking can tell. */
-export interface PaidFor {
-  /** The change whose extra payment the paid total includes, as the event names it. */
+/** Which change a payment.succeeded or payment.failed is about, as far as booking can tell. */
+export interface ChangeConcerned {
+  /** The change whose extra payment the event reports (paid total includes it, or its charge failed), as the event names it. */
   modificationId?: string;
   /**
    * For an event that names no change: another change of this booking was dropped after asking for
-   * an extra payment, so the money the event counts may be that change's.
+   * an extra payment, so the money or the failure the event reports may be that change's.
    */
   otherChangeDropped?: boolean;
 }
@@ -121,7 +121,7 @@ export interface PaidFor {
  * for its window to close (dropped: payment then gives back whatever it captured for it), so an
  * unpaid change is never applied.
  */
-export function onPaymentSucceeded(b: Booking, amount: number, paidFor: PaidFor = {}): Decision {
+export function onPaymentSucceeded(b: Booking, amount: number, paidFor: ChangeConcerned = {}): Decision {
   switch (b.status) {
     case 'PENDING_PAYMENT':
       return amount >= b.amount ? to('CONFIRMED', 'held_to_confirmed', 'paid') : noop('underpaid: waiting for the rest');
@@ -163,17 +163,6 @@ export function onPaymentClosed(b: Booking): { booking: Booking; decision: Decis
   return { booking: { ...b, moneyReturned: true }, decision: noop(`payment closed its payments (${b.status})`) };
 }
 
-/** Which change a payment.failed is about, as far as booking can tell. */
-export interface FailedFor {
-  /** The change whose extra charge failed, as the event names it. */
-  modificationId?: string;
-  /**
-   * For an event that names no change: another change of this booking was dropped after asking for
-   * an extra payment, so the failure the event reports may be that change's charge's.
-   */
-  otherChangeDropped?: boolean;
-}
-
 /**
  * payment.failed: payment gave up on the booking (declined everywhere, fraud block, …), or on the
  * extra charge of a change. A change waiting for its extra payment is dropped only on the event that
@@ -187,7 +176,7 @@ export interface FailedFor {
  * returned), so a change is never dropped on another's failure and never applied without its own
  * payment.succeeded.
  */
-export function onPaymentFailed(b: Booking, reason: string, failedFor: FailedFor = {}): Decision {
+export function onPaymentFailed(b: Booking, reason: string, failedFor: ChangeConcerned = {}): Decision {
   if (failedFor.modificationId !== undefined) {
     if (b.status !== 'CONFIRMED' || !b.pendingModificationId) return noop(`a change's extra charge failed; no change of this ${b.status} booking waits`);
     return failedFor.modificationId === b.pendingModificationId
