@@ -14,6 +14,7 @@ const dlqSize = gauge({
 });
 import { createKafka, idempotentProducer } from '@matchday/kafka';
 import { enqueue, OutboxRelay } from './outbox';
+import { DEFAULT_RETENTION, RetentionSweeper, type RetentionOptions } from './retention';
 
 export interface QueueManagerOptions {
   /** The service: CloudEvents `source`, client id and metric label. */
@@ -27,6 +28,8 @@ export interface QueueManagerOptions {
   topicPrefix?: string;
   logger: Logger;
   relay?: { batchSize?: number; pollIntervalMs?: number; afterPublish?: (ids: string[]) => Promise<void> | void; enabled?: boolean };
+  /** How long published outbox rows and inbox rows are kept (defaults: 7 and 14 days, swept every 10 minutes). */
+  retention?: Partial<RetentionOptions> & { enabled?: boolean };
 }
 
 type Tx = Knex | Knex.Transaction;
@@ -46,6 +49,8 @@ export interface QueueManager {
   stop(): Promise<void>;
   relayOnce(): Promise<number>;
   outboxLag(): Promise<{ pending: number; lagSeconds: number }>;
+  /** One retention sweep now: deletes published outbox rows and inbox rows past their retention. */
+  pruneOnce(): Promise<{ outbox: number; inbox: number } | undefined>;
   deadLetters(group: string, opts?: { limit?: number }): Promise<DeadLetter[]>;
   replayDeadLetters(group: string, opts?: { limit?: number }): Promise<number>;
   /** This service's outbox, read-only, a page at a time in seq order (pass the last `seq` as `afterSeq`). */
@@ -72,6 +77,11 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     logger: opts.logger,
     ...opts.relay,
   });
+  const { enabled: retentionEnabled = true, ...retentionOpts } = opts.retention ?? {};
+  const retention = new RetentionSweeper(
+    { db: opts.db, service: opts.service, logger: opts.logger },
+    { ...DEFAULT_RETENTION, ...retentionOpts },
+  );
   const subs: Subscription[] = [];
   const consumers: GroupConsumer[] = [];
   let started = false;
@@ -108,6 +118,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       started = true;
       await producer.connect();
       if (opts.relay?.enabled !== false) await relay.start();
+      if (retentionEnabled) retention.start();
       for (const sub of subs) {
         const c = new GroupConsumer({ kafka, producer, db: opts.db, logger: opts.logger, topicPrefix: prefix }, sub);
         consumers.push(c);
@@ -125,11 +136,13 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       // Stop taking new messages first, then let the relay flush what is committed.
       await Promise.all(consumers.map((c) => c.stop()));
       await relay.stop();
+      await retention.stop();
       await producer.disconnect();
       started = false;
     },
     relayOnce: () => relay.relayOnce(),
     outboxLag: () => relay.measureLag(),
+    pruneOnce: () => retention.sweep(),
     deadLetters: (group, o) => listDeadLetters(kafka, groupName(group), o),
     async replayDeadLetters(group, o) {
       await producer.connect();

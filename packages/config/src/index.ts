@@ -35,6 +35,10 @@ export const baseEnv = z.object({
   /** Prefix for every Redis key, for the same reason as TOPIC_PREFIX. */
   REDIS_PREFIX: z.string().default(''),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+  /** How long a published event stays in the service's outbox (listings, audit). */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(7 * 24),
+  /** How long an applied event stays in the inbox: keep it longer than the topics' retention in Kafka. */
+  INBOX_RETENTION_HOURS: z.coerce.number().positive().default(14 * 24),
 });
 
 export type BaseEnv = z.infer<typeof baseEnv>;

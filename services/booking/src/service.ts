@@ -97,6 +97,7 @@ export function buildService(config: BookingConfig, overrides: ServiceOverrides 
     brokers: config.KAFKA_BROKERS,
     topicPrefix: config.TOPIC_PREFIX,
     logger,
+    retention: { outboxHours: config.OUTBOX_RETENTION_HOURS, inboxHours: config.INBOX_RETENTION_HOURS },
   });
 
   const holdWriter = createHoldWriter(db, { maxBatch: config.HOLD_BATCH_MAX });

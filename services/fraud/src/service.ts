@@ -73,6 +73,7 @@ export function buildService(config: Readonly<FraudConfig>, overrides: FraudOver
     brokers: config.KAFKA_BROKERS,
     topicPrefix: config.TOPIC_PREFIX,
     logger,
+    retention: { outboxHours: config.OUTBOX_RETENTION_HOURS, inboxHours: config.INBOX_RETENTION_HOURS },
   });
 
   const signals = signalsRepository();

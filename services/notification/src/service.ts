@@ -77,6 +77,7 @@ export function buildService(
     brokers: config.KAFKA_BROKERS,
     topicPrefix: config.TOPIC_PREFIX,
     logger,
+    retention: { outboxHours: config.OUTBOX_RETENTION_HOURS, inboxHours: config.INBOX_RETENTION_HOURS },
   });
   const redis: Redis = createClient({ url: config.REDIS_URL });
   redis.on('error', (err: Error) => {

@@ -81,6 +81,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     brokers: config.KAFKA_BROKERS,
     topicPrefix: config.TOPIC_PREFIX,
     logger,
+    retention: { outboxHours: config.OUTBOX_RETENTION_HOURS, inboxHours: config.INBOX_RETENTION_HOURS },
   });
   const gateway =
     overrides.gateway ??

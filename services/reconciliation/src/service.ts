@@ -58,6 +58,7 @@ export function buildService(config: Readonly<ReconciliationConfig>, overrides: 
     brokers: config.KAFKA_BROKERS,
     topicPrefix: config.TOPIC_PREFIX,
     logger,
+    retention: { outboxHours: config.OUTBOX_RETENTION_HOURS, inboxHours: config.INBOX_RETENTION_HOURS },
   });
 
   const stripe = stripeClient({

@@ -52,6 +52,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     topicPrefix: config.TOPIC_PREFIX,
     logger,
     relay: { batchSize: config.RELAY_BATCH_SIZE },
+    retention: { outboxHours: config.OUTBOX_RETENTION_HOURS, inboxHours: config.INBOX_RETENTION_HOURS },
   });
   const webhooks = makeWebhookRepository(db, bus);
   const committer = new GroupCommitter<VerifiedWebhook, StoreOutcome>((items) => webhooks.storeBatch(items), {
