@@ -10,6 +10,10 @@
  * Timed from publishing the event until every notification is accepted by its provider. Baseline:
  * the shortest time those limits allow (the slowest provider at its sustained rate). Prints both,
  * duplicates and losses (read back from the sandbox), then `ratio=` (elapsed ÷ minimum).
+ *
+ * Then, with the service stopped, the same provider calls alone (SDKs straight to the sandbox):
+ * `floor_ratio=` is what this machine needs for them ÷ the same minimum, the best `ratio=` it could
+ * show if storing, queueing and publishing cost nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +32,8 @@ import {
   testInfra,
   closeTestKafka,
 } from '@matchday/testkit';
+import { deleteApp } from 'firebase-admin/app';
+import { fcmMessaging, sendgridMail } from '@matchday/provider-sandbox';
 import { loadNotificationConfig } from '../src/config';
 import { migrations } from '../src/db/migrations';
 import { metrics } from '../src/app/metrics';
@@ -126,6 +132,74 @@ async function sandboxState(url: string): Promise<{
   return (await res.json()) as never;
 }
 
+/**
+ * The provider calls alone: the same pushes and emails sent straight through the official SDKs to
+ * the same sandbox, as the service batches them (FCM `sendEach` of 500 from `pushWorkers` loops,
+ * SendGrid requests of 1,000 personalizations two at a time), with no database, queue, Kafka or
+ * rate limiter. What this machine needs for that part alone bounds the ratio it can show.
+ */
+async function providerCallsAlone(
+  info: SandboxInfo,
+  sandboxPid: number,
+  opts: { recipients: number; pushWorkers: number; connections: number },
+): Promise<{ seconds: number; cpuSeconds: number; sandboxCpuSeconds: number; failed: number }> {
+  const messaging = fcmMessaging({
+    projectId: info.secrets.fcmProjectId,
+    baseUrl: info.url,
+    appName: 'fanout-floor',
+    maxSockets: opts.connections,
+  });
+  const mail = sendgridMail({ apiKey: info.secrets.sendgridApiKey, baseUrl: info.url });
+  let failed = 0;
+  const loops = async (calls: number, concurrency: number, call: (i: number) => Promise<void>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < calls) await call(next++);
+      }),
+    );
+  };
+  const cpu = process.cpuUsage();
+  const sandboxCpu = cpuSecondsOfTree(sandboxPid);
+  const started = Date.now();
+  await Promise.all([
+    loops(Math.ceil(opts.recipients / 500), opts.pushWorkers, async (i) => {
+      const from = i * 500;
+      const batch = await messaging.sendEach(
+        Array.from({ length: Math.min(500, opts.recipients - from) }, (_, j) => ({
+          token: `floor-token-${from + j + 1}`,
+          notification: { title: 'Your match has moved', body: 'New kick-off: Saturday 20:00' },
+          data: { notificationId: `n${from + j}`, eventId: 'floor', eventType: 'match.rescheduled.v1' },
+          android: { priority: 'high' as const },
+        })),
+      );
+      failed += batch.failureCount;
+    }),
+    loops(Math.ceil(opts.recipients / 1000), 2, async (i) => {
+      const from = i * 1000;
+      await mail.send({
+        from: 'tickets@matchday.example.com',
+        subject: 'Your match has moved',
+        text: 'New kick-off: Saturday 20:00',
+        html: '<p>New kick-off: Saturday 20:00</p>',
+        personalizations: Array.from({ length: Math.min(1000, opts.recipients - from) }, (_, j) => ({
+          to: [{ email: `floor-${from + j + 1}@example.com` }],
+          customArgs: { notification_id: `n${from + j}` },
+        })),
+      });
+    }),
+  ]);
+  const seconds = (Date.now() - started) / 1000;
+  const c = process.cpuUsage(cpu);
+  await deleteApp(messaging.app);
+  return {
+    seconds,
+    cpuSeconds: (c.user + c.system) / 1e6,
+    sandboxCpuSeconds: cpuSecondsOfTree(sandboxPid) - sandboxCpu,
+    failed,
+  };
+}
+
 async function seed(db: Knex, matchId: string): Promise<void> {
   await db.raw(
     `INSERT INTO contacts (user_id, email, locale) SELECT 'fan-' || g, 'fan-' || g || '@example.com', 'en' FROM generate_series(1, ?) g`,
@@ -198,7 +272,13 @@ async function main(): Promise<void> {
     });
     const service = buildService(config, { db: sdb.db, logger });
     await service.start();
-    cleanup.unshift(() => service.stop());
+    let serviceStopped = false;
+    const stopService = async () => {
+      if (serviceStopped) return;
+      serviceStopped = true;
+      await service.stop();
+    };
+    cleanup.unshift(stopService);
 
     const event = buildEvent(
       'match.rescheduled.v1',
@@ -285,6 +365,14 @@ async function main(): Promise<void> {
     const minEmail = minimumDurationMs(Math.ceil(N / 1000), SENDGRID_LIMIT);
     const minimumMs = Math.max(minPush, minEmail);
     const { fcm, sendgrid } = state.stats;
+    // The service (and its relay, still publishing notification events) stops first: the provider
+    // calls are then measured with the machine to themselves.
+    await stopService();
+    const alone = await providerCallsAlone(info, child.pid!, {
+      recipients: N,
+      pushWorkers: config.PUSH_WORKERS,
+      connections: config.FCM_SANDBOX_CONNECTIONS,
+    });
 
     const row = (k: string, v: string | number) => console.log(`${k.padEnd(34)} ${v}`);
     console.log('');
@@ -319,6 +407,16 @@ async function main(): Promise<void> {
     );
     row('duplicates', duplicates);
     row('lost', lost);
+    row(
+      'provider calls alone',
+      `${alone.seconds.toFixed(2)} s: the same ${N} pushes (sendEach of 500, ${config.PUSH_WORKERS} at once) and ${Math.ceil(N / 1000)} SendGrid requests straight through the SDKs to the sandbox, nothing else running${alone.failed ? ` (${alone.failed} failed)` : ''}`,
+    );
+    row(
+      '  their CPU: SDKs / sandbox',
+      `${alone.cpuSeconds.toFixed(1)} s / ${alone.sandboxCpuSeconds.toFixed(1)} s (${Math.round((alone.cpuSeconds / expected) * 1e6)} / ${Math.round((alone.sandboxCpuSeconds / expected) * 1e6)} µs per message)`,
+    );
+    // The best ratio this machine could show if storing, queueing and publishing cost nothing.
+    console.log(`floor_ratio=${((alone.seconds * 1000) / minimumMs).toFixed(3)}`);
     console.log(`ratio=${(elapsedMs / minimumMs).toFixed(3)}`);
   } finally {
     for (const step of cleanup) await step().catch((e: unknown) => console.error('cleanup failed', e));
