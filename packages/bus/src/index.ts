@@ -6,4 +6,4 @@ export { createKafka, ensureTopics, idempotentProducer, waitForLeaders, RETRY_LE
 export { listDeadLetters, pendingDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
 export { enqueue, OutboxRelay } from './outbox';
 export type { EventCounts, InboxEntry, OutboxEntry } from './event-records';
-export { DEFAULT_RETENTION, pruneEvents, type RetentionOptions } from './retention';
+export type { RetentionOptions } from './retention';

@@ -29,7 +29,7 @@ export interface QueueManagerOptions {
   logger: Logger;
   relay?: { batchSize?: number; pollIntervalMs?: number; afterPublish?: (ids: string[]) => Promise<void> | void; enabled?: boolean };
   /** How long published outbox rows and inbox rows are kept (defaults: 7 and 14 days, swept every 10 minutes). */
-  retention?: Partial<RetentionOptions> & { enabled?: boolean };
+  retention?: Partial<RetentionOptions>;
 }
 
 type Tx = Knex | Knex.Transaction;
@@ -77,10 +77,9 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     logger: opts.logger,
     ...opts.relay,
   });
-  const { enabled: retentionEnabled = true, ...retentionOpts } = opts.retention ?? {};
   const retention = new RetentionSweeper(
     { db: opts.db, service: opts.service, logger: opts.logger },
-    { ...DEFAULT_RETENTION, ...retentionOpts },
+    { ...DEFAULT_RETENTION, ...opts.retention },
   );
   const subs: Subscription[] = [];
   const consumers: GroupConsumer[] = [];
@@ -118,7 +117,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       started = true;
       await producer.connect();
       if (opts.relay?.enabled !== false) await relay.start();
-      if (retentionEnabled) retention.start();
+      retention.start();
       for (const sub of subs) {
         const c = new GroupConsumer({ kafka, producer, db: opts.db, logger: opts.logger, topicPrefix: prefix }, sub);
         consumers.push(c);

@@ -69,7 +69,7 @@ export class RetentionSweeper {
   private current: Promise<unknown> | undefined;
 
   constructor(
-    private readonly deps: { db: Knex; service: string; logger: Logger; clock?: () => Date },
+    private readonly deps: { db: Knex; service: string; logger: Logger },
     private readonly opts: RetentionOptions,
   ) {}
 
@@ -89,7 +89,7 @@ export class RetentionSweeper {
 
   /** One sweep; failures are counted and logged, never thrown (the next interval tries again). */
   async sweep(): Promise<{ outbox: number; inbox: number } | undefined> {
-    const now = (this.deps.clock ?? (() => new Date()))().getTime();
+    const now = Date.now();
     const hours = 3_600_000;
     try {
       const result = await pruneEvents(this.deps.db, {
