@@ -227,16 +227,16 @@ async function main() {
   }
 
   /**
-   * `batch`: the consumer applies each chunk's new events with one statement (batchHandler);
-   * otherwise one statement per event (handler). Both record every event in the inbox first.
+   * A producing schema (outbox) and a consuming one (inbox and an `effects` table), with a pool
+   * each; `drop` closes the pools and drops both.
    */
-  async function ours(prefix: string, batch: boolean) {
-    const srcSchema = `${run}_${batch ? 'b' : 'e'}_src`;
-    const dstSchema = `${run}_${batch ? 'b' : 'e'}_dst`;
+  async function schemas(tag: string, srcPool: number) {
+    const srcSchema = `${run}_${tag}_src`;
+    const dstSchema = `${run}_${tag}_dst`;
     await provisionSchema(adminUrl, { schema: srcSchema, role: 'matchday_bench' });
     await provisionSchema(adminUrl, { schema: dstSchema, role: 'matchday_bench' });
     const url = urlForRole(adminUrl, 'matchday_bench');
-    const src = createDb({ url, schema: srcSchema, poolMax: WRITERS + 2 });
+    const src = createDb({ url, schema: srcSchema, poolMax: srcPool });
     const dst = createDb({ url, schema: dstSchema, poolMax: 1 });
     await migrate(src, { schema: srcSchema, migrations: busMigrations(srcSchema) });
     await migrate(dst, {
@@ -249,6 +249,21 @@ async function main() {
         },
       ],
     });
+    const drop = async () => {
+      await src.destroy();
+      await dst.destroy();
+      await dropSchema(adminUrl, srcSchema);
+      await dropSchema(adminUrl, dstSchema);
+    };
+    return { url, srcSchema, dstSchema, src, dst, drop };
+  }
+
+  /**
+   * `batch`: the consumer applies each chunk's new events with one statement (batchHandler);
+   * otherwise one statement per event (handler). Both record every event in the inbox first.
+   */
+  async function ours(prefix: string, batch: boolean) {
+    const { url, srcSchema, dstSchema, src, dst, drop } = await schemas(batch ? 'b' : 'e', WRITERS + 2);
     const source = createQueueManager({
       service: 'bench',
       db: src,
@@ -301,10 +316,7 @@ async function main() {
           : ''),
     );
     await source.stop();
-    await src.destroy();
-    await dst.destroy();
-    await dropSchema(adminUrl, srcSchema);
-    await dropSchema(adminUrl, dstSchema);
+    await drop();
     return {
       throughput: N / seconds,
       p50: pct(latencies, 50),
@@ -321,24 +333,7 @@ async function main() {
    * no relay mark, no Kafka and no decoding. Its rate bounds what the pipeline can reach here.
    */
   async function postgresAlone() {
-    const srcSchema = `${run}_p_src`;
-    const dstSchema = `${run}_p_dst`;
-    await provisionSchema(adminUrl, { schema: srcSchema, role: 'matchday_bench' });
-    await provisionSchema(adminUrl, { schema: dstSchema, role: 'matchday_bench' });
-    const url = urlForRole(adminUrl, 'matchday_bench');
-    const src = createDb({ url, schema: srcSchema, poolMax: WRITERS + 1 });
-    const dst = createDb({ url, schema: dstSchema, poolMax: 1 });
-    await migrate(src, { schema: srcSchema, migrations: busMigrations(srcSchema) });
-    await migrate(dst, {
-      schema: dstSchema,
-      migrations: [
-        ...busMigrations(dstSchema),
-        {
-          name: '001',
-          up: async (k) => void (await k.raw('CREATE TABLE effects (booking_id text PRIMARY KEY, n int)')),
-        },
-      ],
-    });
+    const { url, srcSchema, src, dst, drop } = await schemas('p', WRITERS + 1);
     const source = createQueueManager({
       service: 'bench',
       db: src,
@@ -395,10 +390,7 @@ async function main() {
     written = true;
     wake?.();
     const seconds = ((await consumer) - t0) / 1000;
-    await src.destroy();
-    await dst.destroy();
-    await dropSchema(adminUrl, srcSchema);
-    await dropSchema(adminUrl, dstSchema);
+    await drop();
     return { throughput: N / seconds, seconds };
   }
 
