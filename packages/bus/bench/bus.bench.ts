@@ -46,6 +46,12 @@ const data = (i: number) => ({
   currency: 'EUR',
 });
 
+/** Validated `booking.confirmed` events number `from` to `to` (exclusive), as the writers build them. */
+const confirmed = (from: number, to: number): MatchdayEvent[] =>
+  Array.from({ length: to - from }, (_, i) =>
+    buildEvent('booking.confirmed.v1', data(from + i), { source: 'bench', subject: `b${from + i}` }),
+  );
+
 /** What the consuming thread is asked to run. */
 type SinkJob =
   | { kind: 'raw'; topic: string; groupId: string; n: number }
@@ -287,10 +293,7 @@ async function main() {
     const t0 = Date.now();
     await writeAll(async (from, to) => {
       // Like the baseline's producer batches: one transaction (one outbox insert) per batch.
-      const events: MatchdayEvent[] = [];
-      for (let j = from; j < to; j++) {
-        events.push(buildEvent('booking.confirmed.v1', data(j), { source: 'bench', subject: `b${j}` }));
-      }
+      const events = confirmed(from, to);
       await src.transaction((trx) => source.addToProcessingQueue(trx, events));
     });
     const written = (Date.now() - t0) / 1000;
@@ -379,10 +382,7 @@ async function main() {
     })();
     const t0 = Date.now();
     await writeAll(async (from, to) => {
-      const events: MatchdayEvent[] = [];
-      for (let j = from; j < to; j++) {
-        events.push(buildEvent('booking.confirmed.v1', data(j), { source: 'bench', subject: `b${j}` }));
-      }
+      const events = confirmed(from, to);
       await src.transaction((trx) => source.addToProcessingQueue(trx, events));
       queued.push(...events);
       wake?.();
