@@ -6,6 +6,12 @@
  * real Postgres and Kafka), and the same deliveries to a bare Node HTTP server measured in the same
  * run. Prints acked/s and ack latency for both, checks that every distinct event was stored and
  * published exactly once, and ends with `ratio=` (our acked/s ÷ the bare server's).
+ *
+ * The floor is measured in the same run too: the bare server doing the least the ingest contract
+ * allows (each webhook stored under its event id with an outbox row, group-committed, before the
+ * answer; the new ones then published to Kafka; nothing verified and no event envelope; see
+ * baseline-server.ts). `floor_ratio=` (its acked/s ÷ the bare server's) is the best `ratio=` any
+ * implementation could show on this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +47,7 @@ const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 const run = `bw${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const prefix = `${run}.`;
 const schema = `${run}_webhook`;
+const floorSchema = `${run}_floor`;
 const secret = `whsec_${randomBytes(16).toString('hex')}`;
 
 interface Delivery {
@@ -65,7 +72,11 @@ function stripeEvent(eventId: string, type: string, pi: string, i: number): stri
     description: `Matchday booking ${i}`,
     latest_charge: `ch_${randomBytes(12).toString('hex')}`,
     livemode: false,
-    metadata: { booking_id: `b-${Math.floor(i / 4)}`, payer_id: `p-${i % 3}`, payment_id: `pay-${Math.floor(i / 4)}` },
+    metadata: {
+      booking_id: `b-${Math.floor(i / 4)}`,
+      payer_id: `p-${i % 3}`,
+      payment_id: `pay-${Math.floor(i / 4)}`,
+    },
     payment_method: 'pm_card_visa',
     payment_method_types: ['card'],
     status: type === 'payment_intent.succeeded' ? 'succeeded' : 'requires_capture',
@@ -79,7 +90,10 @@ function stripeEvent(eventId: string, type: string, pi: string, i: number): stri
       data: { object },
       livemode: false,
       pending_webhooks: 1,
-      request: { id: `req_${randomBytes(7).toString('hex')}`, idempotency_key: `booking:b-${i}:payer:p:attempt:1` },
+      request: {
+        id: `req_${randomBytes(7).toString('hex')}`,
+        idempotency_key: `booking:b-${i}:payer:p:attempt:1`,
+      },
       type,
     },
     null,
@@ -87,7 +101,12 @@ function stripeEvent(eventId: string, type: string, pi: string, i: number): stri
   );
 }
 
-const TYPES = ['payment_intent.created', 'charge.succeeded', 'payment_intent.amount_capturable_updated', 'payment_intent.succeeded'];
+const TYPES = [
+  'payment_intent.created',
+  'charge.succeeded',
+  'payment_intent.amount_capturable_updated',
+  'payment_intent.succeeded',
+];
 
 /** `unique` distinct events (four per payment intent), plus re-deliveries, shuffled. */
 function deliveries(unique: number, total: number, tag: string): { list: Delivery[]; ids: string[] } {
@@ -165,7 +184,10 @@ async function blast(origin: string, list: Delivery[]): Promise<Result> {
 }
 
 /** Starts a process and resolves with the first JSON line it prints. */
-function start(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; first: Record<string, unknown> }> {
+function start(
+  cmd: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; first: Record<string, unknown> }> {
   const child = spawn(process.execPath, cmd, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -199,7 +221,10 @@ async function groupCommitFigures(origin: string): Promise<string> {
   const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
   const batches = value('webhook_group_commit_batch_size_count');
   const size = value('webhook_group_commit_batch_size_sum') / batches;
-  const ms = (value('webhook_group_commit_duration_seconds_sum') / value('webhook_group_commit_duration_seconds_count')) * 1000;
+  const ms =
+    (value('webhook_group_commit_duration_seconds_sum') /
+      value('webhook_group_commit_duration_seconds_count')) *
+    1000;
   return `group commit: ${batches} transactions, ${size.toFixed(1)} webhooks each on average, ${ms.toFixed(1)} ms each`;
 }
 
@@ -207,7 +232,11 @@ async function groupCommitFigures(origin: string): Promise<string> {
 async function unpublished(url: string): Promise<number> {
   const db = createDb({ url, schema, poolMax: 1 });
   try {
-    return ((await db.raw(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows as [{ n: number }])[0].n;
+    return (
+      (await db.raw(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows as [
+        { n: number },
+      ]
+    )[0].n;
   } finally {
     await db.destroy();
   }
@@ -218,7 +247,8 @@ async function outboxDrained(url: string): Promise<void> {
   const db = createDb({ url, schema, poolMax: 1 });
   try {
     for (let i = 0; i < 600; i++) {
-      const [{ n }] = (await db.raw(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows as [{ n: number }];
+      const [{ n }] = (await db.raw(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))
+        .rows as [{ n: number }];
       if (n === 0) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -245,7 +275,8 @@ async function publishedCounts(expected: number): Promise<Map<string, number>> {
     },
   });
   const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && (total < expected || Date.now() - last < 2000)) await new Promise((r) => setTimeout(r, 200));
+  while (Date.now() < deadline && (total < expected || Date.now() - last < 2000))
+    await new Promise((r) => setTimeout(r, 200));
   await consumer.disconnect();
   return seen;
 }
@@ -256,7 +287,24 @@ async function main() {
   const measured = deliveries(unique, TOTAL, 'm');
 
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'bench-webhooks' });
-  await ensureTopics(kafka, { prefix, groups: [], topics: ['provider.webhooks'], partitions: topics['provider.webhooks'].partitions });
+  await ensureTopics(kafka, {
+    prefix,
+    groups: [],
+    topics: ['provider.webhooks'],
+    partitions: topics['provider.webhooks'].partitions,
+  });
+  const setup = kafka.admin();
+  await setup.connect();
+  await setup.createTopics({
+    topics: [
+      {
+        topic: `${prefix}floor`,
+        numPartitions: topics['provider.webhooks'].partitions,
+        replicationFactor: 1,
+      },
+    ],
+  });
+  await setup.disconnect();
   const role = 'matchday_webhook_ingest';
   await provisionSchema(adminUrl, { schema, role });
   const serviceUrl = urlForRole(adminUrl, role);
@@ -269,25 +317,57 @@ async function main() {
   bare.cpuMicros = ((cpuSeconds(baseline.child.pid) - bareCpu) / bare.acked) * 1e6;
   await stop(baseline.child);
 
+  await provisionSchema(adminUrl, { schema: floorSchema, role });
+  const floorDb = createDb({ url: serviceUrl, schema: floorSchema, poolMax: 1 });
+  await floorDb.raw(`
+    CREATE TABLE webhooks (dedupe_key text PRIMARY KEY, body text NOT NULL);
+    CREATE TABLE outbox (seq bigserial PRIMARY KEY, payload text NOT NULL);`);
+  const floorServer = await start(['--import', 'tsx', join(__dirname, 'baseline-server.ts')], {
+    ...process.env,
+    BASELINE_STORE_URL: serviceUrl,
+    BASELINE_STORE_SCHEMA: floorSchema,
+    BASELINE_TOPIC: `${prefix}floor`,
+    KAFKA_BROKERS: brokers,
+  });
+  const floorOrigin = `http://127.0.0.1:${String(floorServer.first.port)}`;
+  await blast(floorOrigin, warm.list);
+  const floorCpu = cpuSeconds(floorServer.child.pid);
+  const floor = await blast(floorOrigin, measured.list);
+  floor.cpuMicros = ((cpuSeconds(floorServer.child.pid) - floorCpu) / floor.acked) * 1e6;
+  // It exits once every stored webhook is published.
+  const floorStopped = Date.now();
+  await stop(floorServer.child);
+  const floorDrainSeconds = (Date.now() - floorStopped) / 1000;
+  const [{ floorStored, floorQueued }] = (
+    await floorDb.raw(
+      `SELECT (SELECT count(*) FROM webhooks)::int AS "floorStored", (SELECT count(*) FROM outbox)::int AS "floorQueued"`,
+    )
+  ).rows as [{ floorStored: number; floorQueued: number }];
+  await floorDb.destroy();
+
   const port = 20000 + Math.floor(Math.random() * 20000);
   const origin = `http://127.0.0.1:${port}`;
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const service = spawn(process.execPath, [...profile, '--import', 'tsx', join(__dirname, '..', 'src', 'main.ts')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      DATABASE_URL: serviceUrl,
-      DB_SCHEMA: schema,
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      STRIPE_WEBHOOK_SECRET: secret,
-      WEBHOOK_PUBLIC_URL: origin,
-      ...(values.trace ? {} : { OTEL_SDK_DISABLED: 'true' }),
+  const service = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', join(__dirname, '..', 'src', 'main.ts')],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        DATABASE_URL: serviceUrl,
+        DB_SCHEMA: schema,
+        KAFKA_BROKERS: brokers,
+        TOPIC_PREFIX: prefix,
+        STRIPE_WEBHOOK_SECRET: secret,
+        WEBHOOK_PUBLIC_URL: origin,
+        ...(values.trace ? {} : { OTEL_SDK_DISABLED: 'true' }),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   let ours: Result;
   let commits: string;
   const relayFigures = { behind: NaN, drainSeconds: NaN };
@@ -309,8 +389,12 @@ async function main() {
 
   const expectedIds = [...warm.ids, ...measured.ids];
   const db = createDb({ url: serviceUrl, schema, poolMax: 1 });
-  const [{ stored }] = (await db.raw(`SELECT count(*)::int AS stored FROM webhooks`)).rows as [{ stored: number }];
-  const [{ deliveries: deliveryCount }] = (await db.raw(`SELECT sum(deliveries)::int AS deliveries FROM webhooks`)).rows as [{ deliveries: number }];
+  const [{ stored }] = (await db.raw(`SELECT count(*)::int AS stored FROM webhooks`)).rows as [
+    { stored: number },
+  ];
+  const [{ deliveries: deliveryCount }] = (
+    await db.raw(`SELECT sum(deliveries)::int AS deliveries FROM webhooks`)
+  ).rows as [{ deliveries: number }];
   const [{ queued, unpublished: left, cycles }] = (
     await db.raw(
       `SELECT count(*)::int AS queued, count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished,
@@ -322,13 +406,22 @@ async function main() {
   const missing = expectedIds.filter((id) => !seen.has(id)).length;
   const doubled = [...seen.values()].filter((n) => n > 1).length;
   const exactlyOnce =
-    stored === expectedIds.length && queued === expectedIds.length && missing === 0 && doubled === 0 && seen.size === expectedIds.length;
+    stored === expectedIds.length &&
+    queued === expectedIds.length &&
+    missing === 0 &&
+    doubled === 0 &&
+    seen.size === expectedIds.length;
 
   const row = (name: string, r: Result) =>
     `${name.padEnd(36)} ${r.perSecond.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(8)} ${(r.cpuMicros ?? NaN).toFixed(0).padStart(10)}`;
-  console.log(`webhooks=${TOTAL} distinct=${unique} duplicates=${TOTAL - unique} connections=${CONNECTIONS} tracing=${values.trace ? 'on' : 'off'}`);
-  console.log(`${'server'.padEnd(36)} ${'acked/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'failed'.padStart(7)} ${'seconds'.padStart(8)} ${'cpu µs/ack'.padStart(10)}`);
+  console.log(
+    `webhooks=${TOTAL} distinct=${unique} duplicates=${TOTAL - unique} connections=${CONNECTIONS} tracing=${values.trace ? 'on' : 'off'}`,
+  );
+  console.log(
+    `${'server'.padEnd(36)} ${'acked/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'failed'.padStart(7)} ${'seconds'.padStart(8)} ${'cpu µs/ack'.padStart(10)}`,
+  );
   console.log(row('bare Node HTTP (baseline)', bare));
+  console.log(row('bare HTTP + durable store (floor)', floor));
   console.log(row('webhook-ingest (verify+store+outbox)', ours));
   console.log(commits);
   console.log(
@@ -338,14 +431,21 @@ async function main() {
     `exactly_once=${exactlyOnce ? 'yes' : 'NO'} (distinct ${expectedIds.length}, stored ${stored}, deliveries counted ${deliveryCount}, ` +
       `outbox ${queued} (${left} unpublished), published distinct ${seen.size}, missing ${missing}, published twice ${doubled})`,
   );
-  console.log(`ack_p99_ms=${ours.p99.toFixed(2)}`);
+  console.log(
+    `floor: ${floorStored} webhooks stored, ${floorQueued} outbox rows (distinct ${expectedIds.length}), all published ${floorDrainSeconds.toFixed(2)} s after the last ack`,
+  );
+  console.log(`ack_p99_ms=${ours.p99.toFixed(2)} floor_ack_p99_ms=${floor.p99.toFixed(2)}`);
+  console.log(`floor_ratio=${(floor.perSecond / bare.perSecond).toFixed(2)}`);
   console.log(`ratio=${(ours.perSecond / bare.perSecond).toFixed(2)}`);
 
   if (!values.keep) {
     await dropSchema(adminUrl, schema);
+    await dropSchema(adminUrl, floorSchema);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t: string) => t.startsWith(prefix)) }).catch(() => undefined);
+    await admin
+      .deleteTopics({ topics: (await admin.listTopics()).filter((t: string) => t.startsWith(prefix)) })
+      .catch(() => undefined);
     await admin.disconnect();
   }
   process.exit(exactlyOnce ? 0 : 1);
