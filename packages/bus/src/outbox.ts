@@ -36,6 +36,14 @@ const lagGauge = gauge({
 
 const tracer = trace.getTracer('@matchday/bus');
 
+/** A batch claimed in a cycle's transaction, ready to send. */
+interface Claimed {
+  count: number;
+  ids: string[];
+  byTopic: Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>;
+  spans: Span[];
+}
+
 interface OutboxRow {
   seq: string;
   id: string;
@@ -106,6 +114,12 @@ export interface RelayOptions {
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | undefined;
+  /**
+   * Set by every notification, cleared just before each claim: a notification that arrives while
+   * a cycle is busy (nobody asleep to wake) still keeps the relay from sleeping on events that
+   * committed after its claim read the outbox.
+   */
+  private notified = false;
   private loop: Promise<void> | undefined;
   private listener: Client | undefined;
   private failures = 0;
@@ -134,81 +148,89 @@ export class OutboxRelay {
 
   /** One claim-publish-mark cycle; returns how many events it published. */
   async relayOnce(): Promise<number> {
-    const { db, producer, topicPrefix, batchSize = 500 } = this.opts;
-    return db.transaction(async (trx) => {
-      // Claims and marks the rows in one statement; the mark becomes visible only when this
-      // transaction commits, after Kafka acknowledged them (a failed send rolls it back).
-      const claimed: OutboxRow[] = (
-        await trx.raw(
-          `UPDATE outbox SET published_at = now()
-             WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
-           RETURNING seq, id, topic, key, headers, payload`,
-          [batchSize],
-        )
-      ).rows;
-      if (claimed.length === 0) return 0;
-      // RETURNING has no order: put the events back in outbox order (per key, the order written).
-      const rows = claimed.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1));
-      const byTopic = new Map<
-        string,
-        Array<{ key: string; value: string; headers: Record<string, string> }>
-      >();
-      const spans: Span[] = [];
-      for (const r of rows) {
-        const topic = topicPrefix + r.topic;
-        const list = byTopic.get(topic) ?? [];
-        // The send span continues the trace the event was written in (its row keeps that context),
-        // and the message carries the send span on to the consumers.
-        const parent = extractTraceContext(r.headers);
-        const span = tracer.startSpan(
-          `send ${r.topic}`,
-          {
-            kind: SpanKind.PRODUCER,
-            attributes: {
-              'messaging.system': 'kafka',
-              'messaging.operation.type': 'send',
-              'messaging.operation.name': 'send',
-              'messaging.destination.name': r.topic,
-              'messaging.message.id': r.id,
-              'messaging.kafka.message.key': r.key,
-            },
-          },
-          parent,
-        );
-        spans.push(span);
-        list.push({
-          key: r.key,
-          value: r.payload,
-          headers: injectTraceHeaders({ ...r.headers }, trace.setSpan(parent, span)),
-        });
-        byTopic.set(topic, list);
-      }
-      try {
-        // kafkajs's own instrumentation would start each send span in the relay's context (a new
-        // trace) and overwrite the traceparent written above.
-        await withoutInstrumentation(() =>
-          producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          }),
-        );
-      } catch (e) {
-        for (const span of spans) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-          span.end();
-        }
-        throw e;
-      }
-      for (const span of spans) span.end();
-      await this.opts.afterPublish?.(rows.map((r) => r.id));
-      for (const [topic, messages] of byTopic) {
-        published.inc(
-          { service: this.opts.service, topic: topic.slice(topicPrefix.length) },
-          messages.length,
-        );
-      }
-      return rows.length;
+    return this.opts.db.transaction(async (trx) => {
+      const batch = await this.claim(trx);
+      if (batch) await this.publish(batch);
+      return batch?.count ?? 0;
     });
+  }
+
+  /**
+   * Claims and marks up to a batch of rows in one statement, in the caller's transaction: the mark
+   * becomes visible only when it commits, after Kafka acknowledged them (a failed send rolls it
+   * back). Rows another cycle holds are skipped. Returns the messages by topic, in outbox order.
+   */
+  private async claim(trx: Knex.Transaction): Promise<Claimed | undefined> {
+    const { topicPrefix, batchSize = 500 } = this.opts;
+    const claimed: OutboxRow[] = (
+      await trx.raw(
+        `UPDATE outbox SET published_at = now()
+           WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
+         RETURNING seq, id, topic, key, headers, payload`,
+        [batchSize],
+      )
+    ).rows;
+    if (claimed.length === 0) return undefined;
+    // RETURNING has no order: put the events back in outbox order (per key, the order written).
+    const rows = claimed.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1));
+    const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+    const spans: Span[] = [];
+    for (const r of rows) {
+      const topic = topicPrefix + r.topic;
+      const list = byTopic.get(topic) ?? [];
+      // The send span continues the trace the event was written in (its row keeps that context),
+      // and the message carries the send span on to the consumers.
+      const parent = extractTraceContext(r.headers);
+      const span = tracer.startSpan(
+        `send ${r.topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'send',
+            'messaging.operation.name': 'send',
+            'messaging.destination.name': r.topic,
+            'messaging.message.id': r.id,
+            'messaging.kafka.message.key': r.key,
+          },
+        },
+        parent,
+      );
+      spans.push(span);
+      list.push({
+        key: r.key,
+        value: r.payload,
+        headers: injectTraceHeaders({ ...r.headers }, trace.setSpan(parent, span)),
+      });
+      byTopic.set(topic, list);
+    }
+    return { count: rows.length, ids: rows.map((r) => r.id), byTopic, spans };
+  }
+
+  /** Sends a claimed batch and waits for Kafka's acknowledgement of every message. */
+  private async publish({ ids, byTopic, spans }: Claimed): Promise<void> {
+    const { producer, topicPrefix } = this.opts;
+    try {
+      // kafkajs's own instrumentation would start each send span in the relay's context (a new
+      // trace) and overwrite the traceparent written above.
+      await withoutInstrumentation(() =>
+        producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        }),
+      );
+    } catch (e) {
+      for (const span of spans) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        span.end();
+      }
+      throw e;
+    }
+    for (const span of spans) span.end();
+    await this.opts.afterPublish?.(ids);
+    for (const [topic, messages] of byTopic) {
+      published.inc({ service: this.opts.service, topic: topic.slice(topicPrefix.length) }, messages.length);
+    }
   }
 
   async measureLag(): Promise<{ pending: number; lagSeconds: number }> {
@@ -228,7 +250,10 @@ export class OutboxRelay {
       connectionString: this.opts.listenUrl,
       application_name: `${this.opts.service}-relay`,
     });
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => {
+      this.notified = true;
+      this.wake?.();
+    });
     client.on('error', (e) => {
       this.opts.logger.warn('outbox listener lost its connection; polling until it is back', {
         error: e.message,
@@ -246,14 +271,64 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Cycles until stopped. While one cycle waits for Kafka and commits its mark, the next one
+   * already claims and prepares its batch (the rows held by the first are skipped), so the
+   * database and Kafka work side by side. Its send waits for the first cycle's commit: batches
+   * reach Kafka one at a time, in outbox order, and if a cycle fails, the batch claimed after it
+   * is rolled back unsent and both are claimed again in order.
+   */
   private async run(): Promise<void> {
-    const poll = this.opts.pollIntervalMs ?? 1000;
+    const { db, pollIntervalMs: poll = 1000, batchSize = 500 } = this.opts;
+    let inFlight: Promise<void> | undefined;
     while (this.running) {
-      let published: number;
+      let trx: Knex.Transaction | undefined;
+      let unsent: Claimed | undefined;
       try {
-        published = await this.relayOnce();
+        trx = await db.transaction();
+        this.notified = false;
+        const batch = await this.claim(trx);
+        unsent = batch;
+        const previous = inFlight;
+        inFlight = undefined;
+        await previous;
         this.failures = 0;
+        if (!batch) {
+          await trx.rollback();
+          trx = undefined;
+          if (!this.listener && this.running) await this.listen();
+          await this.sleep(poll, true);
+          continue;
+        }
+        const cycle = trx;
+        trx = undefined;
+        unsent = undefined;
+        const sent = this.publish(batch).then(
+          async () => void (await cycle.commit()),
+          async (e: unknown) => {
+            await cycle.rollback().catch(() => undefined);
+            throw e;
+          },
+        );
+        // Its failure is handled where it is awaited: before the next send, or just below.
+        sent.catch(() => undefined);
+        inFlight = sent;
+        if (batch.count < batchSize) {
+          const last = inFlight;
+          inFlight = undefined;
+          await last;
+          if (!this.listener && this.running) await this.listen();
+          await this.sleep(poll, true);
+        }
       } catch (e) {
+        if (trx) await trx.rollback().catch(() => undefined);
+        for (const span of unsent?.spans ?? []) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'not sent: the batch ahead of it failed' });
+          span.end();
+        }
+        // Nothing is claimed or sent again before the cycle ahead has settled.
+        await inFlight?.catch(() => undefined);
+        inFlight = undefined;
         this.failures++;
         publishErrors.inc({ service: this.opts.service });
         const delay = Math.min(30000, 200 * 2 ** Math.min(this.failures, 8)) * (0.5 + Math.random() / 2);
@@ -263,14 +338,13 @@ export class OutboxRelay {
           retryInMs: Math.round(delay),
         });
         await this.sleep(delay, false);
-        continue;
       }
-      if (!this.listener && this.running) await this.listen();
-      if (published < (this.opts.batchSize ?? 500)) await this.sleep(poll, true);
     }
+    await inFlight?.catch(() => undefined);
   }
 
   private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
+    if (wakeOnNotify && this.notified && this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
