@@ -19,7 +19,7 @@ export const fraudEnv = baseEnv.extend({
   SIGNAL_RETENTION_HOURS: z.coerce.number().int().min(1).default(24 * 8),
   CONSUMER_RETRY_DELAYS_MS: millisList.default([1000, 10000, 60000]),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30000),
-  /** Partitions processed at once (each holds a pooled connection while its batch runs: keep below DB_POOL_MAX). */
+  /** Partitions processed at once (each holds a pooled connection while its batch runs, the relay up to two: keep below DB_POOL_MAX). */
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
 });
 

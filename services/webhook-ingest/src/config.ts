@@ -20,7 +20,7 @@ export const configSchema = baseEnv.extend({
   GROUP_COMMIT_LINGER_MS: z.coerce.number().min(0).default(2),
   /** Group commit: most webhooks stored in one transaction. */
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).default(500),
-  /** Group commit: transactions in flight at once (keep below DB_POOL_MAX, the relay needs one). */
+  /** Group commit: transactions in flight at once (keep below DB_POOL_MAX, the relay holds up to two). */
   GROUP_COMMIT_CONCURRENCY: z.coerce.number().int().min(1).default(2),
   /** Outbox relay: events per Kafka batch (smaller batches block the event loop for less time). */
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).default(250),
