@@ -8,8 +8,9 @@
  * Before it answers, each webhook is made durable, its body under the provider's event id
  * (duplicates kept once) and one outbox row, in one statement per group commit (the service's own
  * group committer and settings); the new bodies are then published to Kafka, bare (no envelope),
- * in as few produce requests as possible and without delaying the answers, as an outbox relay would. No signature check, no
- * parsing beyond the id, no event, no mark as published, no metrics.
+ * in as few produce requests as possible and without delaying the answers, as an outbox relay
+ * would. No signature check, no parsing beyond the id, no event, no mark as published, no metrics.
+ * It exits with 0 once everything stored is published, with 1 if publishing failed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -338,6 +338,8 @@ async function main() {
   const floorStopped = Date.now();
   await stop(floorServer.child);
   const floorDrainSeconds = (Date.now() - floorStopped) / 1000;
+  // A failed publish makes it exit with 1.
+  const floorPublished = floorServer.child.exitCode === 0;
   const [{ floorStored, floorQueued }] = (
     await floorDb.raw(
       `SELECT (SELECT count(*) FROM webhooks)::int AS "floorStored", (SELECT count(*) FROM outbox)::int AS "floorQueued"`,
@@ -432,7 +434,10 @@ async function main() {
       `outbox ${queued} (${left} unpublished), published distinct ${seen.size}, missing ${missing}, published twice ${doubled})`,
   );
   console.log(
-    `floor: ${floorStored} webhooks stored, ${floorQueued} outbox rows (distinct ${expectedIds.length}), all published ${floorDrainSeconds.toFixed(2)} s after the last ack`,
+    `floor: ${floorStored} webhooks stored, ${floorQueued} outbox rows (distinct ${expectedIds.length}), ` +
+      (floorPublished
+        ? `all published ${floorDrainSeconds.toFixed(2)} s after the last ack`
+        : 'publishing FAILED (its figures do not count)'),
   );
   console.log(`ack_p99_ms=${ours.p99.toFixed(2)} floor_ack_p99_ms=${floor.p99.toFixed(2)}`);
   console.log(`floor_ratio=${(floor.perSecond / bare.perSecond).toFixed(2)}`);
