@@ -289,15 +289,13 @@ export class OutboxRelay {
         this.notified = false;
         const batch = await this.claim(trx);
         unsent = batch;
-        const previous = inFlight;
+        await inFlight;
         inFlight = undefined;
-        await previous;
         this.failures = 0;
         if (!batch) {
           await trx.rollback();
           trx = undefined;
-          if (!this.listener && this.running) await this.listen();
-          await this.sleep(poll, true);
+          await this.idle(poll);
           continue;
         }
         const cycle = trx;
@@ -314,11 +312,9 @@ export class OutboxRelay {
         sent.catch(() => undefined);
         inFlight = sent;
         if (batch.count < batchSize) {
-          const last = inFlight;
+          await inFlight;
           inFlight = undefined;
-          await last;
-          if (!this.listener && this.running) await this.listen();
-          await this.sleep(poll, true);
+          await this.idle(poll);
         }
       } catch (e) {
         if (trx) await trx.rollback().catch(() => undefined);
@@ -326,7 +322,8 @@ export class OutboxRelay {
           span.setStatus({ code: SpanStatusCode.ERROR, message: 'not sent: the batch ahead of it failed' });
           span.end();
         }
-        // Nothing is claimed or sent again before the cycle ahead has settled.
+        // Nothing is claimed or sent again before the cycle ahead has settled (or, if it is what
+        // failed, it already has).
         await inFlight?.catch(() => undefined);
         inFlight = undefined;
         this.failures++;
@@ -341,6 +338,12 @@ export class OutboxRelay {
       }
     }
     await inFlight?.catch(() => undefined);
+  }
+
+  /** Nothing left to claim: waits for a notification (listening again if the listener was lost) or the poll. */
+  private async idle(poll: number): Promise<void> {
+    if (!this.listener && this.running) await this.listen();
+    await this.sleep(poll, true);
   }
 
   private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {

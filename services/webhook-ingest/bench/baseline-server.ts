@@ -38,11 +38,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 function floorStore(url: string, schema: string, brokers: string[], topic: string) {
   const db = createDb({ url, schema, poolMax: 4 });
   const producer = idempotentProducer(createKafka({ brokers, clientId: 'bench-floor' }));
-  const connected = producer.connect();
   // One send at a time, each taking everything committed since the last one began (as a relay
   // claims what is pending): the fewest, largest produce requests.
   let pending: Array<{ key: string; value: string }> = [];
-  let published: Promise<unknown> = connected;
+  let published: Promise<unknown> = producer.connect();
   const publish = () => {
     const messages = pending;
     pending = [];
