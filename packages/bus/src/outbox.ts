@@ -90,6 +90,21 @@ export async function enqueue(
   );
 }
 
+/**
+ * How a claim finds its rows: it walks `outbox_pending` in outbox order and stops at the batch
+ * size. Left to the planner, a table without statistics (a new service's outbox, until autovacuum
+ * first analyzes it) is read with a bitmap scan of every pending row and a sort; that index also
+ * keeps the entries of rows published since the last vacuum, and a bitmap scan visits them all
+ * again. Every claim would read the whole backlog and more, and draining a backlog would take time
+ * growing with its square.
+ */
+const claimSettings = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off';
+
+/** Claims and marks up to `?` of the oldest pending rows; rows another cycle holds are skipped. */
+const claimStatement = `UPDATE outbox SET published_at = now()
+   WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
+   RETURNING seq, id, topic, key, headers, payload`;
+
 export interface RelayOptions {
   db: Knex;
   /** A connection string for the LISTEN connection (the service role's). */
@@ -162,14 +177,8 @@ export class OutboxRelay {
    */
   private async claim(trx: Knex.Transaction): Promise<Claimed | undefined> {
     const { topicPrefix, batchSize = 500 } = this.opts;
-    const claimed: OutboxRow[] = (
-      await trx.raw(
-        `UPDATE outbox SET published_at = now()
-           WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
-         RETURNING seq, id, topic, key, headers, payload`,
-        [batchSize],
-      )
-    ).rows;
+    await trx.raw(claimSettings);
+    const claimed: OutboxRow[] = (await trx.raw(claimStatement, [batchSize])).rows;
     if (claimed.length === 0) return undefined;
     // RETURNING has no order: put the events back in outbox order (per key, the order written).
     const rows = claimed.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1));
