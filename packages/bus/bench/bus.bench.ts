@@ -120,13 +120,15 @@ async function sinkThread(job: SinkJob): Promise<void> {
   } else if (job.kind === 'floor') {
     // Exactly-once with nothing optional: each fetched batch's new event ids go in the inbox and
     // their effect is applied, in one transaction; the value is parsed for the id and nothing else
-    // (no envelope, no validation, no tracing, no metrics, no retry topics).
+    // (no envelope, no validation, no tracing, no metrics, no retry topics). Offsets are committed
+    // once a second, as ours are.
     const db = createDb({ url: job.url, schema: job.schema, poolMax: job.partitions });
     const consumer = kafka.consumer({ groupId: job.groupId });
     await consumer.connect();
     await consumer.subscribe({ topics: [job.topic], fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: job.partitions,
+      autoCommitInterval: 1000,
       eachBatch: async ({ batch }) => {
         const events = batch.messages.map((m) => JSON.parse(m.value!.toString()) as FloorEvent);
         await db.transaction(async (trx) => {

@@ -22,6 +22,8 @@ import { counter, gauge, histogram, withoutInstrumentation, type Logger } from '
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { RETRY_LEVELS } from '@matchday/kafka';
 
+const OFFSET_COMMIT_INTERVAL_MS = 1000;
+
 const consumed = counter({
   name: 'messaging_client_consumed_messages_total',
   help: 'Messages a consumer group handled, by outcome (applied, duplicate, skipped, retry, dead_letter)',
@@ -32,6 +34,11 @@ const processDuration = histogram({
   help: 'Time to apply one message (inbox check, effect, commit)',
   labelNames: ['group', 'topic', 'outcome'],
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
+const offsetCommits = counter({
+  name: 'messaging_client_offset_commits_total',
+  help: 'Offset commits a consumer group sent to Kafka (about one a second while busy)',
+  labelNames: ['group'],
 });
 const consumerLag = gauge({
   name: 'messaging_kafka_consumer_lag',
@@ -145,13 +152,23 @@ export class GroupConsumer {
     const concurrency = this.sub.partitionsConsumedConcurrently ?? 2;
     const sessionTimeout = this.sub.sessionTimeoutMs ?? 30000;
     const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
-    this.main = kafka.consumer({ groupId: this.groupId, sessionTimeout, heartbeatInterval, retry: this.restartUnlessStopping });
+    this.main = kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout,
+      heartbeatInterval,
+      retry: this.restartUnlessStopping,
+    });
+    this.main.on(this.main.events.COMMIT_OFFSETS, () => offsetCommits.inc({ group: this.sub.group }));
     await this.main.connect();
     await this.main.subscribe({
       topics: this.sub.topics.map((t) => topicPrefix + t),
       fromBeginning: this.sub.fromBeginning ?? true,
     });
     await this.main.run({
+      // Offsets are committed once a second (and when the consumer stops or an idle fetch comes
+      // back), not after every batch: a commit is a broker round trip the next fetch would wait
+      // for. A crash redelivers at most that second's events, and the inbox drops them.
+      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: concurrency,
       eachBatch: (payload) => this.onBatch(payload),
