@@ -41,6 +41,14 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
+/** A pipeline's figures: `n` events applied in `seconds`, with each one's end-to-end latency. */
+const figures = (n: number, seconds: number, latencies: number[]) => ({
+  throughput: n / seconds,
+  p50: pct(latencies, 50),
+  p99: pct(latencies, 99),
+  seconds,
+});
+
 const data = (i: number) => ({
   bookingId: `b${i}`,
   matchId: 'm1',
@@ -293,7 +301,7 @@ async function main() {
     const { latencies, doneAt } = await sink.result;
     const seconds = (doneAt - t0) / 1000;
     await producer.disconnect();
-    return { throughput: n / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), seconds };
+    return figures(n, seconds, latencies);
   }
 
   /**
@@ -381,13 +389,7 @@ async function main() {
     );
     await source.stop();
     await drop();
-    return {
-      throughput: N / seconds,
-      p50: pct(latencies, 50),
-      p99: pct(latencies, 99),
-      seconds,
-      applied: rows[0],
-    };
+    return { ...figures(N, seconds, latencies), applied: rows[0] as { n: number; max: number } };
   }
 
   /**
@@ -504,13 +506,7 @@ async function main() {
     const { rows } = await dst.raw('SELECT count(*)::int AS n, max(n)::int AS max FROM effects');
     await producer.disconnect();
     await drop();
-    return {
-      throughput: N / seconds,
-      p50: pct(latencies, 50),
-      p99: pct(latencies, 99),
-      seconds,
-      applied: rows[0] as { n: number; max: number },
-    };
+    return { ...figures(N, seconds, latencies), applied: rows[0] as { n: number; max: number } };
   }
 
   /**
